@@ -1,0 +1,85 @@
+// One way to run work off the event loop: a Work type with `rocksdb::Status Execute()`
+// (thread pool), `Napi::Value Result(Napi::Env)` (main thread, on success) and
+// `void OnFailure(Napi::Env, const rocksdb::Status&)` (main thread, on failure; WorkBase
+// has an empty one), returned as a Promise.
+// Work on a database is counted as pending, so close() waits for it, and enters the
+// database's gate, so an environment shutdown never frees the DB under it.
+#pragma once
+
+#include <napi.h>
+#include <rocksdb/status.h>
+
+#include <utility>
+
+#include "database.h"
+#include "errors.h"
+
+namespace rks {
+
+struct WorkBase {
+  void OnFailure(Napi::Env, const rocksdb::Status&) {}
+};
+
+template <typename Work>
+class AsyncOperation : public Napi::AsyncWorker {
+ public:
+  AsyncOperation(Napi::Env env, Database* db, Napi::Object owner, const char* name, Work work)
+      : AsyncWorker(env, name),
+        deferred_(Napi::Promise::Deferred::New(env)),
+        db_(db),
+        owner_(Napi::Persistent(owner)),
+        work_(std::move(work)) {
+    if (db_ != nullptr) db_->OperationStarted();
+  }
+
+  Napi::Promise Promise() const { return deferred_.Promise(); }
+
+ protected:
+  void Execute() override {
+    if (db_ != nullptr && !db_->gate().Enter()) {
+      status_ = rocksdb::Status::Aborted("the database was closed before the operation ran");
+      return;
+    }
+    try {
+      status_ = work_.Execute();
+    } catch (const std::exception& e) {
+      status_ = rocksdb::Status::Aborted(e.what());
+    }
+    if (db_ != nullptr) db_->gate().Leave();
+  }
+
+  void OnOK() override {
+    Napi::Env env = Env();
+    Napi::HandleScope scope(env);
+    if (status_.ok()) {
+      try {
+        deferred_.Resolve(work_.Result(env));
+      } catch (const Napi::Error& error) {
+        deferred_.Reject(error.Value());
+      }
+    } else {
+      work_.OnFailure(env, status_);
+      deferred_.Reject(StatusError(env, status_).Value());
+    }
+    owner_.Reset();
+    if (db_ != nullptr) db_->OperationFinished(env);
+  }
+
+ private:
+  Napi::Promise::Deferred deferred_;
+  Database* db_;
+  Napi::ObjectReference owner_;  // keeps the owning JS object (and so the DB) alive meanwhile
+  Work work_;
+  rocksdb::Status status_;
+};
+
+// Queues `work` and returns its promise. `owner` is the JS object the work belongs to.
+template <typename Work>
+Napi::Promise RunAsync(Napi::Env env, Database* db, Napi::Object owner, const char* name, Work work) {
+  auto* operation = new AsyncOperation<Work>(env, db, owner, name, std::move(work));
+  Napi::Promise promise = operation->Promise();
+  operation->Queue();
+  return promise;
+}
+
+}  // namespace rks

@@ -1,0 +1,125 @@
+// Database methods that work on files: checkpoints, live-file metadata, ingestion and
+// dropping whole files in a key range.
+#include <rocksdb/convenience.h>
+#include <rocksdb/metadata.h>
+#include <rocksdb/utilities/checkpoint.h>
+
+#include "args.h"
+#include "async.h"
+#include "database.h"
+#include "errors.h"
+
+namespace rks {
+
+namespace {
+
+struct CheckpointWork : WorkBase {
+  Database* db;
+  std::string directory;
+  uint64_t sequenceNumber = 0;
+  rocksdb::Status Execute() {
+    rocksdb::Checkpoint* checkpoint = nullptr;
+    rocksdb::Status status = rocksdb::Checkpoint::Create(db->ttlDb(), &checkpoint);
+    if (!status.ok()) return status;
+    // log_size_for_flush = 0: flush memtables first; with the WAL off they hold unwritten data.
+    status = checkpoint->CreateCheckpoint(directory, 0, &sequenceNumber);
+    delete checkpoint;
+    return status;
+  }
+  Napi::Value Result(Napi::Env env) {
+    Napi::Object result = Napi::Object::New(env);
+    result.Set("directory", directory);
+    result.Set("sequenceNumber", double(sequenceNumber));
+    return result;
+  }
+};
+
+struct IngestWork : WorkBase {
+  Database* db;
+  rocksdb::ColumnFamilyHandle* handle;
+  std::vector<std::string> files;
+  rocksdb::IngestExternalFileOptions options;
+  rocksdb::Status Execute() { return db->ttlDb()->IngestExternalFile(handle, files, options); }
+  Napi::Value Result(Napi::Env env) { return env.Undefined(); }
+};
+
+struct DeleteFilesInRangeWork : WorkBase {
+  Database* db;
+  rocksdb::ColumnFamilyHandle* handle;
+  std::string begin, end;
+  rocksdb::Status Execute() {
+    rocksdb::Slice beginSlice(begin), endSlice(end);
+    rocksdb::RangePtr range(&beginSlice, &endSlice);
+    return rocksdb::DeleteFilesInRanges(db->base(), handle, &range, 1, false);
+  }
+  Napi::Value Result(Napi::Env env) { return env.Undefined(); }
+};
+
+}  // namespace
+
+Napi::Value Database::Checkpoint(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  CheckOpen(env);
+  CheckpointWork work;
+  work.db = this;
+  work.directory = StringArg(info[0], "directory");
+  return RunAsync(env, this, Value(), "rocksdb-keyed-state:checkpoint", std::move(work));
+}
+
+Napi::Value Database::LiveFiles(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  CheckOpen(env);
+  std::vector<rocksdb::LiveFileMetaData> files;
+  base_->GetLiveFilesMetaData(&files);
+  Napi::Array result = Napi::Array::New(env, files.size());
+  for (size_t i = 0; i < files.size(); ++i) {
+    const auto& file = files[i];
+    Napi::Object entry = Napi::Object::New(env);
+    std::string name = file.relative_filename;
+    if (!name.empty() && name[0] == '/') name.erase(0, 1);
+    entry.Set("name", name);
+    entry.Set("directory", file.directory);
+    entry.Set("fileNumber", double(file.file_number));
+    entry.Set("columnFamily", file.column_family_name);
+    entry.Set("level", file.level);
+    entry.Set("size", double(file.size));
+    entry.Set("smallestKey", Napi::Buffer<char>::Copy(env, file.smallestkey.data(), file.smallestkey.size()));
+    entry.Set("largestKey", Napi::Buffer<char>::Copy(env, file.largestkey.data(), file.largestkey.size()));
+    entry.Set("smallestSeqno", double(file.smallest_seqno));
+    entry.Set("largestSeqno", double(file.largest_seqno));
+    entry.Set("entries", double(file.num_entries));
+    entry.Set("deletions", double(file.num_deletions));
+    result.Set(uint32_t(i), entry);
+  }
+  return result;
+}
+
+Napi::Value Database::Ingest(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  CheckOpen(env);
+  IngestWork work;
+  work.db = this;
+  work.handle = ColumnFamilyArg(info[0]).handle;
+  if (!info[1].IsArray()) ThrowTypeError(env, "files must be an array of paths");
+  Napi::Array files = info[1].As<Napi::Array>();
+  for (uint32_t i = 0; i < files.Length(); ++i) work.files.push_back(StringArg(files.Get(i), "file path"));
+  Napi::Object options = ObjectArg(info[2], "options");
+  work.options.move_files = BoolOption(options, "moveFiles", false);
+  // Files may come from before the DB's newest writes; let RocksDB place them correctly.
+  work.options.allow_global_seqno = true;
+  work.options.allow_blocking_flush = true;
+  return RunAsync(env, this, Value(), "rocksdb-keyed-state:ingest", std::move(work));
+}
+
+Napi::Value Database::DeleteFilesInRange(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  CheckOpen(env);
+  DeleteFilesInRangeWork work;
+  work.db = this;
+  work.handle = ColumnFamilyArg(info[0]).handle;
+  work.begin = BytesArg(info[1], "begin").ToString();
+  work.end = BytesArg(info[2], "end").ToString();
+  return RunAsync(env, this, Value(), "rocksdb-keyed-state:deleteFilesInRange", std::move(work));
+}
+
+}  // namespace rks

@@ -1,0 +1,629 @@
+#include "database.h"
+
+#include <rocksdb/convenience.h>
+#include <rocksdb/table.h>
+
+#include "addon.h"
+#include "args.h"
+#include "async.h"
+#include "clock.h"
+#include "errors.h"
+#include "iterator.h"
+#include "memory_budget.h"
+#include "merge_operator.h"
+#include "snapshot.h"
+#include "sst_writer.h"
+#include "ttl_value.h"
+#include "write_batch.h"
+
+namespace rks {
+
+Napi::Function Database::Init(Napi::Env env) {
+  return DefineClass(env, "Database",
+                     {
+                         InstanceMethod<&Database::Open>("open"),
+                         InstanceMethod<&Database::Close>("close"),
+                         InstanceMethod<&Database::ColumnFamilies>("columnFamilies"),
+                         InstanceMethod<&Database::CreateColumnFamily>("createColumnFamily"),
+                         InstanceMethod<&Database::DropColumnFamily>("dropColumnFamily"),
+                         InstanceMethod<&Database::Get>("get"),
+                         InstanceMethod<&Database::GetMany>("getMany"),
+                         InstanceMethod<&Database::Put>("put"),
+                         InstanceMethod<&Database::PutRaw>("putRaw"),
+                         InstanceMethod<&Database::Merge>("merge"),
+                         InstanceMethod<&Database::Delete>("delete"),
+                         InstanceMethod<&Database::DeleteRange>("deleteRange"),
+                         InstanceMethod<&Database::Write>("write"),
+                         InstanceMethod<&Database::NewBatch>("batch"),
+                         InstanceMethod<&Database::NewIterator>("iterator"),
+                         InstanceMethod<&Database::NewSnapshot>("snapshot"),
+                         InstanceMethod<&Database::NewSstWriter>("sstWriter"),
+                         InstanceMethod<&Database::Flush>("flush"),
+                         InstanceMethod<&Database::CompactRange>("compactRange"),
+                         InstanceMethod<&Database::GetProperty>("getProperty"),
+                         InstanceMethod<&Database::ApproximateSize>("approximateSize"),
+                         InstanceMethod<&Database::NowSecondsMethod>("nowSeconds"),
+                         InstanceMethod<&Database::Checkpoint>("checkpoint"),
+                         InstanceMethod<&Database::LiveFiles>("liveFiles"),
+                         InstanceMethod<&Database::Ingest>("ingest"),
+                         InstanceMethod<&Database::DeleteFilesInRange>("deleteFilesInRange"),
+                     });
+}
+
+Database::Database(const Napi::CallbackInfo& info) : ObjectWrap(info) {
+  info.This().As<Napi::Object>().TypeTag(&kTypeTag);
+  clock_ = rocksdb::SystemClock::Default();
+  writeOptions_.disableWAL = true;
+}
+
+Database::~Database() { CloseNow(); }
+
+void Database::CheckOpen(Napi::Env env) const {
+  if (state_ != State::kOpen) ThrowClosed(env, "Database");
+}
+
+const ColumnFamily& Database::ColumnFamilyArg(const Napi::Value& value) const {
+  uint32_t id = Uint32Arg(value, "column family id");
+  if (id >= columnFamilies_.size() || columnFamilies_[id].handle == nullptr) {
+    throw MakeError(value.Env(), "ColumnFamilyNotFound", "column family " + std::to_string(id) + " does not exist");
+  }
+  return columnFamilies_[id];
+}
+
+Snapshot* Database::SnapshotArg(const Napi::Value& value) const {
+  if (value.IsUndefined() || value.IsNull()) return nullptr;
+  Snapshot* snapshot = UnwrapArg<Snapshot>(value, "a Snapshot");
+  snapshot->CheckUsableOn(value.Env(), this);
+  return snapshot;
+}
+
+int64_t Database::NowSeconds() const {
+  int64_t now = 0;
+  clock_->GetCurrentTime(&now);
+  return now;
+}
+
+rocksdb::ColumnFamilyOptions Database::ColumnFamilyOptionsFor(int32_t ttlSeconds,
+                                                              int64_t periodicCompactionSeconds) const {
+  rocksdb::ColumnFamilyOptions options;
+  options.merge_operator = mergeOperator_;
+  options.table_factory = tableFactory_;
+  // Expired entries only leave a file when it is compacted; periodic compaction makes sure
+  // files that no write touches again are compacted too (default: once per TTL).
+  if (periodicCompactionSeconds >= 0) {
+    options.periodic_compaction_seconds = uint64_t(periodicCompactionSeconds);
+  } else if (ttlSeconds > 0) {
+    options.periodic_compaction_seconds = uint64_t(ttlSeconds);
+  }
+  return options;
+}
+
+// ---------------------------------------------------------------------------------------
+// open
+
+namespace {
+
+struct ColumnFamilyRequest {
+  std::string name;
+  int32_t ttlSeconds = 0;
+  int64_t periodicCompactionSeconds = -1;
+};
+
+}  // namespace
+
+struct OpenWork : WorkBase {
+  Database* db;
+  std::string path;
+  rocksdb::DBOptions options;
+  std::vector<ColumnFamilyRequest> requested;
+  bool readOnly = false;
+
+  rocksdb::Status Execute() {
+    std::vector<std::string> existing;
+    if (!rocksdb::DB::ListColumnFamilies(options, path, &existing).ok()) existing.clear();  // new directory
+    std::vector<ColumnFamilyRequest> families;
+    auto find = [&](const std::string& name) -> ColumnFamilyRequest* {
+      for (auto& family : families)
+        if (family.name == name) return &family;
+      return nullptr;
+    };
+    families.push_back({rocksdb::kDefaultColumnFamilyName, 0, -1});
+    // Existing families that were not asked for are opened too (RocksDB requires it), without TTL.
+    for (const auto& name : existing)
+      if (find(name) == nullptr) families.push_back({name, 0, -1});
+    for (const auto& request : requested) {
+      if (ColumnFamilyRequest* family = find(request.name)) {
+        *family = request;
+      } else {
+        families.push_back(request);
+      }
+    }
+    std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
+    std::vector<int32_t> ttls;
+    for (const auto& family : families) {
+      descriptors.emplace_back(family.name, db->ColumnFamilyOptionsFor(family.ttlSeconds, family.periodicCompactionSeconds));
+      ttls.push_back(family.ttlSeconds);
+    }
+    std::vector<rocksdb::ColumnFamilyHandle*> handles;
+    rocksdb::DBWithTTL* opened = nullptr;
+    rocksdb::Status status = rocksdb::DBWithTTL::Open(options, path, descriptors, &handles, &opened, ttls, readOnly);
+    if (!status.ok()) return status;
+    // Installed here, under the gate, so that an environment teardown racing this open
+    // still finds and closes the instance.
+    db->db_ = opened;
+    db->base_ = opened->GetBaseDB();
+    for (size_t i = 0; i < families.size(); ++i) {
+      db->columnFamilies_.push_back({families[i].name, handles[i], families[i].ttlSeconds});
+    }
+    return status;
+  }
+
+  Napi::Value Result(Napi::Env env) {
+    AddonData::Of(env)->openDatabases.insert(db);
+    if (db->state_ == Database::State::kOpening) db->state_ = Database::State::kOpen;
+    return DescribeColumnFamilies(env);
+  }
+
+  void OnFailure(Napi::Env env, const rocksdb::Status&) {
+    if (db->state_ == Database::State::kClosing) {
+      db->FinishClose(env, rocksdb::Status::OK());
+    } else {
+      db->state_ = Database::State::kClosed;
+    }
+  }
+
+  Napi::Value DescribeColumnFamilies(Napi::Env env) const;
+};
+
+static Napi::Array DescribeFamilies(Napi::Env env, const std::vector<ColumnFamily>& families) {
+  Napi::Array result = Napi::Array::New(env);
+  uint32_t n = 0;
+  for (size_t id = 0; id < families.size(); ++id) {
+    if (families[id].handle == nullptr) continue;
+    Napi::Object family = Napi::Object::New(env);
+    family.Set("id", double(id));
+    family.Set("name", families[id].name);
+    family.Set("ttlSeconds", double(families[id].ttlSeconds));
+    result.Set(n++, family);
+  }
+  return result;
+}
+
+Napi::Value OpenWork::DescribeColumnFamilies(Napi::Env env) const { return DescribeFamilies(env, db->columnFamilies_); }
+
+Napi::Value Database::Open(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (state_ != State::kNew) throw MakeError(env, "InvalidArgument", "a Database object opens only once");
+  OpenWork work;
+  work.db = this;
+  work.path = StringArg(info[0], "path");
+  Napi::Object options = ObjectArg(info[1], "options");
+
+  work.options.create_if_missing = BoolOption(options, "createIfMissing", true);
+  work.options.create_missing_column_families = true;
+  work.options.error_if_exists = BoolOption(options, "errorIfExists", false);
+  work.readOnly = BoolOption(options, "readOnly", false);
+  writeOptions_.disableWAL = !BoolOption(options, "wal", false);
+
+  Napi::Value delimiter = options.Get("mergeDelimiter");
+  uint32_t delimiterByte = delimiter.IsUndefined() ? ',' : Uint32Arg(delimiter, "mergeDelimiter");
+  if (delimiterByte > 255) throw Napi::RangeError::New(env, "mergeDelimiter must be one byte (0-255)");
+  mergeOperator_ = std::make_shared<DelimitedAppendOperator>(char(delimiterByte));
+
+  rocksdb::BlockBasedTableOptions table;
+  MemoryBudget budget = CurrentMemoryBudget();
+  if (budget.blockCache && BoolOption(options, "useMemoryBudget", true)) {
+    table.block_cache = budget.blockCache;
+    work.options.write_buffer_manager = budget.writeBufferManager;
+  }
+  tableFactory_.reset(rocksdb::NewBlockBasedTableFactory(table));
+
+  Napi::Value clock = options.Get("clock");
+  if (!clock.IsUndefined()) {
+    clock_ = UnwrapArg<ManualClock>(clock, "clock to be a ManualClock")->clock();
+    env_ = std::make_unique<ClockEnv>(rocksdb::Env::Default(), clock_);
+    work.options.env = env_.get();
+  }
+
+  Napi::Value families = options.Get("columnFamilies");
+  if (!families.IsUndefined()) {
+    if (!families.IsArray()) ThrowTypeError(env, "columnFamilies must be an array");
+    Napi::Array list = families.As<Napi::Array>();
+    for (uint32_t i = 0; i < list.Length(); ++i) {
+      Napi::Object entry = ObjectArg(list.Get(i), "column family");
+      ColumnFamilyRequest request;
+      request.name = StringArg(entry.Get("name"), "column family name");
+      Napi::Value ttl = entry.Get("ttlSeconds");
+      request.ttlSeconds = ttl.IsUndefined() ? 0 : int32_t(Uint32Arg(ttl, "ttlSeconds"));
+      if (request.ttlSeconds < 0) throw Napi::RangeError::New(env, "ttlSeconds must fit in an int32");
+      Napi::Value periodic = entry.Get("periodicCompactionSeconds");
+      if (!periodic.IsUndefined()) request.periodicCompactionSeconds = Uint32Arg(periodic, "periodicCompactionSeconds");
+      work.requested.push_back(request);
+    }
+  }
+  state_ = State::kOpening;
+  return RunAsync(env, this, Value(), "rocksdb-keyed-state:open", std::move(work));
+}
+
+// ---------------------------------------------------------------------------------------
+// close and lifetime
+
+struct CloseWork : WorkBase {
+  Database* db;
+  rocksdb::Status Execute() {
+    db->gate_.CloseAndWait();
+    return db->DestroyDb();
+  }
+  Napi::Value Result(Napi::Env env) {
+    db->FinishClose(env, rocksdb::Status::OK());
+    return env.Undefined();
+  }
+  void OnFailure(Napi::Env env, const rocksdb::Status& status) { db->FinishClose(env, status); }
+};
+
+Napi::Value Database::Close(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  auto deferred = Napi::Promise::Deferred::New(env);
+  switch (state_) {
+    case State::kNew:
+    case State::kClosed:
+      state_ = State::kClosed;
+      deferred.Resolve(env.Undefined());
+      return deferred.Promise();
+    case State::kOpening:
+    case State::kOpen:
+      state_ = State::kClosing;
+      break;
+    case State::kClosing:
+      break;
+  }
+  closeWaiters_.push_back(deferred);
+  if (pending_ == 0 && !closeStarted_) StartClose(env);
+  return deferred.Promise();
+}
+
+void Database::OperationFinished(Napi::Env env) {
+  --pending_;
+  if (pending_ == 0 && state_ == State::kClosing && !closeStarted_) StartClose(env);
+}
+
+void Database::ReleaseResources() {
+  std::unordered_set<Resource*> resources;
+  resources.swap(resources_);
+  for (Resource* resource : resources) resource->ReleaseResource();
+}
+
+void Database::StartClose(Napi::Env env) {
+  closeStarted_ = true;
+  ReleaseResources();
+  CloseWork work;
+  work.db = this;
+  // Not counted as pending: it is the operation that waits for the pending ones.
+  RunAsync(env, nullptr, Value(), "rocksdb-keyed-state:close", std::move(work));
+}
+
+void Database::FinishClose(Napi::Env env, const rocksdb::Status& status) {
+  state_ = State::kClosed;
+  AddonData::Of(env)->openDatabases.erase(this);
+  std::vector<Napi::Promise::Deferred> waiters;
+  waiters.swap(closeWaiters_);
+  for (auto& waiter : waiters) {
+    if (status.ok()) {
+      waiter.Resolve(env.Undefined());
+    } else {
+      waiter.Reject(StatusError(env, status).Value());
+    }
+  }
+}
+
+rocksdb::Status Database::DestroyDb() {
+  if (db_ == nullptr) return rocksdb::Status::OK();
+  // Handles go first: closing frees the column family set they point into.
+  for (auto& family : columnFamilies_) {
+    if (family.handle != nullptr) db_->DestroyColumnFamilyHandle(family.handle);
+    family.handle = nullptr;
+  }
+  rocksdb::Status status = db_->Close();
+  delete db_;
+  db_ = nullptr;
+  base_ = nullptr;
+  return status;
+}
+
+void Database::CloseNow() {
+  if (state_ == State::kClosed || state_ == State::kNew) return;
+  gate_.CloseAndWait();
+  ReleaseResources();
+  DestroyDb();
+  state_ = State::kClosed;
+  closeStarted_ = true;
+  AddonData* data = AddonData::Of(Env());
+  if (data != nullptr) data->openDatabases.erase(this);
+}
+
+// ---------------------------------------------------------------------------------------
+// column families
+
+Napi::Value Database::ColumnFamilies(const Napi::CallbackInfo& info) {
+  CheckOpen(info.Env());
+  return DescribeFamilies(info.Env(), columnFamilies_);
+}
+
+namespace {
+
+struct CreateColumnFamilyWork : WorkBase {
+  Database* db;
+  std::vector<ColumnFamily>* families;
+  rocksdb::ColumnFamilyOptions options;
+  std::string name;
+  int32_t ttlSeconds;
+  rocksdb::ColumnFamilyHandle* handle = nullptr;
+  rocksdb::Status Execute() { return db->ttlDb()->CreateColumnFamilyWithTtl(options, name, &handle, ttlSeconds); }
+  Napi::Value Result(Napi::Env env) {
+    families->push_back({name, handle, ttlSeconds});
+    return Napi::Number::New(env, double(families->size() - 1));
+  }
+};
+
+struct DropColumnFamilyWork : WorkBase {
+  Database* db;
+  rocksdb::ColumnFamilyHandle* handle;
+  rocksdb::Status Execute() {
+    rocksdb::Status status = db->ttlDb()->DropColumnFamily(handle);
+    rocksdb::Status destroyed = db->ttlDb()->DestroyColumnFamilyHandle(handle);
+    return status.ok() ? destroyed : status;
+  }
+  Napi::Value Result(Napi::Env env) { return env.Undefined(); }
+};
+
+}  // namespace
+
+Napi::Value Database::CreateColumnFamily(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  CheckOpen(env);
+  CreateColumnFamilyWork work;
+  work.db = this;
+  work.families = &columnFamilies_;
+  work.name = StringArg(info[0], "name");
+  for (const auto& family : columnFamilies_) {
+    if (family.handle != nullptr && family.name == work.name) {
+      throw MakeError(env, "InvalidArgument", "column family '" + work.name + "' already exists");
+    }
+  }
+  work.ttlSeconds = info[1].IsUndefined() ? 0 : int32_t(Uint32Arg(info[1], "ttlSeconds"));
+  if (work.ttlSeconds < 0) throw Napi::RangeError::New(env, "ttlSeconds must fit in an int32");
+  int64_t periodic = info[2].IsUndefined() ? -1 : int64_t(Uint32Arg(info[2], "periodicCompactionSeconds"));
+  work.options = ColumnFamilyOptionsFor(work.ttlSeconds, periodic);
+  return RunAsync(env, this, Value(), "rocksdb-keyed-state:createColumnFamily", std::move(work));
+}
+
+Napi::Value Database::DropColumnFamily(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  CheckOpen(env);
+  ColumnFamily& family = const_cast<ColumnFamily&>(ColumnFamilyArg(info[0]));
+  if (family.name == rocksdb::kDefaultColumnFamilyName) {
+    throw MakeError(env, "InvalidArgument", "the default column family cannot be dropped");
+  }
+  DropColumnFamilyWork work;
+  work.db = this;
+  work.handle = family.handle;
+  family.handle = nullptr;  // unusable from now on, also while the drop runs
+  return RunAsync(env, this, Value(), "rocksdb-keyed-state:dropColumnFamily", std::move(work));
+}
+
+// ---------------------------------------------------------------------------------------
+// point operations: synchronous, the hot path
+
+Napi::Value Database::Get(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  CheckOpen(env);
+  const ColumnFamily& family = ColumnFamilyArg(info[0]);
+  rocksdb::Slice key = BytesArg(info[1], "key");
+  rocksdb::ReadOptions options;
+  if (Snapshot* snapshot = SnapshotArg(info[2])) options.snapshot = snapshot->get();
+  uint32_t flags = info[3].IsUndefined() ? 0 : Uint32Arg(info[3], "flags");
+  rocksdb::PinnableSlice value;
+  rocksdb::Status status = base_->Get(options, family.handle, key, &value);
+  if (status.IsNotFound()) return env.Undefined();
+  CheckStatus(env, status);
+  CheckStatus(env, CheckRawValue(value));
+  if ((flags & kReadSkipExpired) && IsExpired(value, family.ttlSeconds, NowSeconds())) return env.Undefined();
+  rocksdb::Slice result = (flags & kReadRaw) ? rocksdb::Slice(value) : StripTimestamp(value);
+  return Napi::Buffer<char>::Copy(env, result.data(), result.size());
+}
+
+Napi::Value Database::GetMany(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  CheckOpen(env);
+  const ColumnFamily& family = ColumnFamilyArg(info[0]);
+  if (!info[1].IsArray()) ThrowTypeError(env, "keys must be an array");
+  Napi::Array keyArray = info[1].As<Napi::Array>();
+  rocksdb::ReadOptions options;
+  if (Snapshot* snapshot = SnapshotArg(info[2])) options.snapshot = snapshot->get();
+  uint32_t flags = info[3].IsUndefined() ? 0 : Uint32Arg(info[3], "flags");
+  const uint32_t count = keyArray.Length();
+  std::vector<rocksdb::Slice> keys(count);
+  for (uint32_t i = 0; i < count; ++i) keys[i] = BytesArg(keyArray.Get(i), "key");
+  std::vector<rocksdb::PinnableSlice> values(count);
+  std::vector<rocksdb::Status> statuses(count);
+  base_->MultiGet(options, family.handle, count, keys.data(), values.data(), statuses.data());
+  const int64_t now = (flags & kReadSkipExpired) ? NowSeconds() : 0;
+  Napi::Array result = Napi::Array::New(env, count);
+  for (uint32_t i = 0; i < count; ++i) {
+    if (statuses[i].IsNotFound()) {
+      result.Set(i, env.Undefined());
+      continue;
+    }
+    CheckStatus(env, statuses[i]);
+    CheckStatus(env, CheckRawValue(values[i]));
+    if ((flags & kReadSkipExpired) && IsExpired(values[i], family.ttlSeconds, now)) {
+      result.Set(i, env.Undefined());
+      continue;
+    }
+    rocksdb::Slice value = (flags & kReadRaw) ? rocksdb::Slice(values[i]) : StripTimestamp(values[i]);
+    result.Set(i, Napi::Buffer<char>::Copy(env, value.data(), value.size()));
+  }
+  return result;
+}
+
+Napi::Value Database::WriteValue(const Napi::CallbackInfo& info, bool merge, bool raw) {
+  Napi::Env env = info.Env();
+  CheckOpen(env);
+  const ColumnFamily& family = ColumnFamilyArg(info[0]);
+  rocksdb::Slice key = BytesArg(info[1], "key");
+  rocksdb::Slice value = BytesArg(info[2], "value");
+  if (raw) CheckStatus(env, CheckRawValue(value));
+  char timestamp[kTimestampLength];
+  EncodeTimestamp(timestamp, NowSeconds());
+  rocksdb::Slice valueParts[2] = {value, rocksdb::Slice(timestamp, kTimestampLength)};
+  rocksdb::SliceParts keySlices(&key, 1);
+  rocksdb::SliceParts valueSlices(valueParts, raw ? 1 : 2);
+  scratch_.Clear();
+  rocksdb::Status status = merge ? scratch_.Merge(family.handle, keySlices, valueSlices)
+                                 : scratch_.Put(family.handle, keySlices, valueSlices);
+  if (status.ok()) status = base_->Write(writeOptions_, &scratch_);
+  CheckStatus(env, status);
+  return env.Undefined();
+}
+
+Napi::Value Database::Put(const Napi::CallbackInfo& info) { return WriteValue(info, false, false); }
+Napi::Value Database::PutRaw(const Napi::CallbackInfo& info) { return WriteValue(info, false, true); }
+Napi::Value Database::Merge(const Napi::CallbackInfo& info) { return WriteValue(info, true, false); }
+
+Napi::Value Database::Delete(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  CheckOpen(env);
+  const ColumnFamily& family = ColumnFamilyArg(info[0]);
+  CheckStatus(env, base_->Delete(writeOptions_, family.handle, BytesArg(info[1], "key")));
+  return env.Undefined();
+}
+
+Napi::Value Database::DeleteRange(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  CheckOpen(env);
+  const ColumnFamily& family = ColumnFamilyArg(info[0]);
+  rocksdb::Slice begin = BytesArg(info[1], "begin");
+  rocksdb::Slice end = BytesArg(info[2], "end");
+  CheckStatus(env, base_->DeleteRange(writeOptions_, family.handle, begin, end));
+  return env.Undefined();
+}
+
+Napi::Value Database::Write(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  CheckOpen(env);
+  WriteBatch* batch = UnwrapArg<WriteBatch>(info[0], "a WriteBatch");
+  CheckStatus(env, base_->Write(writeOptions_, batch->BatchOn(env, this)));
+  return env.Undefined();
+}
+
+Napi::Value Database::NewBatch(const Napi::CallbackInfo& info) {
+  CheckOpen(info.Env());
+  return WriteBatch::Create(info.Env(), this);
+}
+
+Napi::Value Database::NewIterator(const Napi::CallbackInfo& info) {
+  CheckOpen(info.Env());
+  const ColumnFamily& family = ColumnFamilyArg(info[0]);
+  return Iterator::Create(info.Env(), this, family, ObjectArg(info[1], "options"));
+}
+
+Napi::Value Database::NewSnapshot(const Napi::CallbackInfo& info) {
+  CheckOpen(info.Env());
+  return Snapshot::Create(info.Env(), this);
+}
+
+Napi::Value Database::NewSstWriter(const Napi::CallbackInfo& info) {
+  CheckOpen(info.Env());
+  const ColumnFamily& family = ColumnFamilyArg(info[0]);
+  return SstWriter::Create(info.Env(), this, family);
+}
+
+Napi::Value Database::NowSecondsMethod(const Napi::CallbackInfo& info) {
+  return Napi::Number::New(info.Env(), double(NowSeconds()));
+}
+
+// ---------------------------------------------------------------------------------------
+// maintenance
+
+namespace {
+
+struct FlushWork : WorkBase {
+  Database* db;
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  rocksdb::Status Execute() { return db->ttlDb()->Flush(rocksdb::FlushOptions(), handles); }
+  Napi::Value Result(Napi::Env env) { return env.Undefined(); }
+};
+
+struct CompactRangeWork : WorkBase {
+  Database* db;
+  rocksdb::ColumnFamilyHandle* handle;
+  bool hasBegin = false, hasEnd = false;
+  std::string begin, end;
+  rocksdb::Status Execute() {
+    rocksdb::Slice beginSlice(begin), endSlice(end);
+    rocksdb::CompactRangeOptions options;
+    // Run every file through the compaction filter, so TTL expiry takes effect now.
+    options.bottommost_level_compaction = rocksdb::BottommostLevelCompaction::kForce;
+    return db->ttlDb()->CompactRange(options, handle, hasBegin ? &beginSlice : nullptr, hasEnd ? &endSlice : nullptr);
+  }
+  Napi::Value Result(Napi::Env env) { return env.Undefined(); }
+};
+
+}  // namespace
+
+Napi::Value Database::Flush(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  CheckOpen(env);
+  FlushWork work;
+  work.db = this;
+  if (info[0].IsUndefined()) {
+    for (const auto& family : columnFamilies_)
+      if (family.handle != nullptr) work.handles.push_back(family.handle);
+  } else {
+    work.handles.push_back(ColumnFamilyArg(info[0]).handle);
+  }
+  return RunAsync(env, this, Value(), "rocksdb-keyed-state:flush", std::move(work));
+}
+
+Napi::Value Database::CompactRange(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  CheckOpen(env);
+  CompactRangeWork work;
+  work.db = this;
+  work.handle = ColumnFamilyArg(info[0]).handle;
+  if (!info[1].IsUndefined() && !info[1].IsNull()) {
+    work.hasBegin = true;
+    work.begin = BytesArg(info[1], "begin").ToString();
+  }
+  if (!info[2].IsUndefined() && !info[2].IsNull()) {
+    work.hasEnd = true;
+    work.end = BytesArg(info[2], "end").ToString();
+  }
+  return RunAsync(env, this, Value(), "rocksdb-keyed-state:compactRange", std::move(work));
+}
+
+Napi::Value Database::GetProperty(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  CheckOpen(env);
+  std::string name = StringArg(info[0], "property name");
+  rocksdb::ColumnFamilyHandle* handle =
+      info[1].IsUndefined() ? base_->DefaultColumnFamily() : ColumnFamilyArg(info[1]).handle;
+  std::string value;
+  if (!base_->GetProperty(handle, name, &value)) return env.Undefined();
+  return Napi::String::New(env, value);
+}
+
+Napi::Value Database::ApproximateSize(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  CheckOpen(env);
+  const ColumnFamily& family = ColumnFamilyArg(info[0]);
+  rocksdb::Range range(BytesArg(info[1], "begin"), BytesArg(info[2], "end"));
+  rocksdb::SizeApproximationOptions options;
+  options.include_memtables = true;
+  options.include_files = true;
+  uint64_t size = 0;
+  CheckStatus(env, base_->GetApproximateSizes(options, family.handle, &range, 1, &size));
+  return Napi::Number::New(env, double(size));
+}
+
+}  // namespace rks

@@ -1,0 +1,56 @@
+#include "errors.h"
+
+#include "addon.h"
+
+namespace rks {
+
+const char* StatusCodeName(const rocksdb::Status& status) {
+  using Code = rocksdb::Status::Code;
+  switch (status.code()) {
+    case Code::kOk: return "OK";
+    case Code::kNotFound: return "NotFound";
+    case Code::kCorruption: return "Corruption";
+    case Code::kNotSupported: return "NotSupported";
+    case Code::kInvalidArgument: return "InvalidArgument";
+    case Code::kIOError:
+      // RocksDB reports a held LOCK file as an IOError; callers want to tell it apart.
+      if (status.ToString().find("lock") != std::string::npos) return "Locked";
+      return "IOError";
+    case Code::kMergeInProgress: return "MergeInProgress";
+    case Code::kIncomplete: return "Incomplete";
+    case Code::kShutdownInProgress: return "ShutdownInProgress";
+    case Code::kTimedOut: return "TimedOut";
+    case Code::kAborted: return "Aborted";
+    case Code::kBusy: return "Busy";
+    case Code::kExpired: return "Expired";
+    case Code::kTryAgain: return "TryAgain";
+    case Code::kCompactionTooLarge: return "CompactionTooLarge";
+    case Code::kColumnFamilyDropped: return "ColumnFamilyDropped";
+    default: return "Unknown";
+  }
+}
+
+Napi::Error MakeError(Napi::Env env, const std::string& code, const std::string& message) {
+  AddonData* data = AddonData::Of(env);
+  if (data != nullptr && !data->errorFactory.IsEmpty()) {
+    Napi::Value error = data->errorFactory.Call({Napi::String::New(env, code), Napi::String::New(env, message)});
+    if (error.IsObject()) return Napi::Error(env, error);
+  }
+  Napi::Error error = Napi::Error::New(env, message);
+  error.Set("code", Napi::String::New(env, code));
+  return error;
+}
+
+Napi::Error StatusError(Napi::Env env, const rocksdb::Status& status) {
+  return MakeError(env, StatusCodeName(status), status.ToString());
+}
+
+void ThrowStatus(Napi::Env env, const rocksdb::Status& status) { throw StatusError(env, status); }
+
+void ThrowClosed(Napi::Env env, const char* what) {
+  throw MakeError(env, "Closed", std::string(what) + " is closed");
+}
+
+void ThrowTypeError(Napi::Env env, const std::string& message) { throw Napi::TypeError::New(env, message); }
+
+}  // namespace rks

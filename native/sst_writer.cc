@@ -1,0 +1,116 @@
+#include "sst_writer.h"
+
+#include "addon.h"
+#include "args.h"
+#include "async.h"
+#include "database.h"
+#include "errors.h"
+#include "ttl_value.h"
+
+namespace rks {
+
+Napi::Function SstWriter::Init(Napi::Env env) {
+  return DefineClass(env, "SstWriter",
+                     {InstanceMethod<&SstWriter::Open>("open"), InstanceMethod<&SstWriter::Put>("put"),
+                      InstanceMethod<&SstWriter::Finish>("finish"), InstanceMethod<&SstWriter::Close>("close")});
+}
+
+SstWriter::SstWriter(const Napi::CallbackInfo& info) : ObjectWrap(info) {
+  info.This().As<Napi::Object>().TypeTag(&kTypeTag);
+}
+
+SstWriter::~SstWriter() { ReleaseResource(); }
+
+Napi::Object SstWriter::Create(Napi::Env env, Database* db, const ColumnFamily& family) {
+  Napi::Object object = AddonData::Of(env)->sstWriterConstructor.New({});
+  SstWriter* writer = Unwrap(object);
+  rocksdb::Options options(db->base()->GetDBOptions(), db->base()->GetOptions(family.handle));
+  writer->writer_ = std::make_unique<rocksdb::SstFileWriter>(rocksdb::EnvOptions(), options, family.handle);
+  writer->db_ = db;
+  writer->dbRef_ = Napi::Persistent(db->Value());
+  db->Attach(writer);
+  return object;
+}
+
+void SstWriter::ReleaseResource() {
+  if (db_ == nullptr) return;
+  db_->Detach(this);
+  writer_.reset();
+  db_ = nullptr;
+  dbRef_.Reset();
+}
+
+void SstWriter::CheckUsable(Napi::Env env) const {
+  if (db_ == nullptr) ThrowClosed(env, "SstWriter");
+  if (finishing_) throw MakeError(env, "OperationInProgress", "the SST writer is finishing");
+  db_->CheckOpen(env);
+}
+
+Napi::Value SstWriter::Open(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  CheckUsable(env);
+  if (opened_) throw MakeError(env, "InvalidArgument", "the SST writer is already open");
+  CheckStatus(env, writer_->Open(StringArg(info[0], "path")));
+  opened_ = true;
+  return env.Undefined();
+}
+
+// put(key, value, raw): keys strictly increasing. Values get the TTL timestamp unless raw
+// (then they carry one already), because ingested files bypass DBWithTTL's write path.
+Napi::Value SstWriter::Put(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  CheckUsable(env);
+  if (!opened_) throw MakeError(env, "InvalidArgument", "open the SST writer before put");
+  rocksdb::Slice key = BytesArg(info[0], "key");
+  rocksdb::Slice value = BytesArg(info[1], "value");
+  bool raw = info[2].ToBoolean();
+  if (raw) {
+    CheckStatus(env, CheckRawValue(value));
+    CheckStatus(env, writer_->Put(key, value));
+  } else {
+    std::string stamped(value.data(), value.size());
+    stamped.resize(value.size() + kTimestampLength);
+    EncodeTimestamp(&stamped[value.size()], db_->NowSeconds());
+    CheckStatus(env, writer_->Put(key, stamped));
+  }
+  return env.Undefined();
+}
+
+namespace {
+
+struct FinishWork : WorkBase {
+  SstWriter* writer;
+  rocksdb::ExternalSstFileInfo info;
+  rocksdb::Status Execute() { return writer->writer()->Finish(&info); }
+  Napi::Value Result(Napi::Env env) {
+    Napi::Object result = Napi::Object::New(env);
+    result.Set("path", info.file_path);
+    result.Set("entries", double(info.num_entries));
+    result.Set("fileSize", double(info.file_size));
+    result.Set("smallestKey", Napi::Buffer<char>::Copy(env, info.smallest_key.data(), info.smallest_key.size()));
+    result.Set("largestKey", Napi::Buffer<char>::Copy(env, info.largest_key.data(), info.largest_key.size()));
+    writer->FinishDone();
+    return result;
+  }
+  void OnFailure(Napi::Env, const rocksdb::Status&) { writer->FinishDone(); }
+};
+
+}  // namespace
+
+Napi::Value SstWriter::Finish(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  CheckUsable(env);
+  if (!opened_) throw MakeError(env, "InvalidArgument", "open the SST writer before finish");
+  FinishWork work;
+  work.writer = this;
+  finishing_ = true;
+  return RunAsync(env, db_, Value(), "rocksdb-keyed-state:sstFinish", std::move(work));
+}
+
+Napi::Value SstWriter::Close(const Napi::CallbackInfo& info) {
+  if (finishing_) throw MakeError(info.Env(), "OperationInProgress", "the SST writer is finishing");
+  ReleaseResource();
+  return info.Env().Undefined();
+}
+
+}  // namespace rks

@@ -1,0 +1,119 @@
+#include "write_batch.h"
+
+#include "addon.h"
+#include "args.h"
+#include "database.h"
+#include "errors.h"
+#include "ttl_value.h"
+
+namespace rks {
+
+Napi::Function WriteBatch::Init(Napi::Env env) {
+  return DefineClass(env, "WriteBatch",
+                     {
+                         InstanceMethod<&WriteBatch::Put>("put"),
+                         InstanceMethod<&WriteBatch::PutRaw>("putRaw"),
+                         InstanceMethod<&WriteBatch::Merge>("merge"),
+                         InstanceMethod<&WriteBatch::Delete>("delete"),
+                         InstanceMethod<&WriteBatch::DeleteRange>("deleteRange"),
+                         InstanceMethod<&WriteBatch::Clear>("clear"),
+                         InstanceMethod<&WriteBatch::Count>("count"),
+                         InstanceMethod<&WriteBatch::ByteSize>("byteSize"),
+                         InstanceMethod<&WriteBatch::Close>("close"),
+                     });
+}
+
+WriteBatch::WriteBatch(const Napi::CallbackInfo& info) : ObjectWrap(info) {
+  info.This().As<Napi::Object>().TypeTag(&kTypeTag);
+}
+
+WriteBatch::~WriteBatch() { ReleaseResource(); }
+
+Napi::Object WriteBatch::Create(Napi::Env env, Database* db) {
+  Napi::Object object = AddonData::Of(env)->writeBatchConstructor.New({});
+  WriteBatch* batch = Unwrap(object);
+  batch->db_ = db;
+  batch->dbRef_ = Napi::Persistent(db->Value());
+  db->Attach(batch);
+  return object;
+}
+
+void WriteBatch::ReleaseResource() {
+  if (db_ == nullptr) return;
+  db_->Detach(this);
+  batch_.Clear();
+  db_ = nullptr;
+  dbRef_.Reset();
+}
+
+void WriteBatch::CheckUsable(Napi::Env env) const {
+  if (db_ == nullptr) ThrowClosed(env, "WriteBatch");
+  db_->CheckOpen(env);
+}
+
+rocksdb::WriteBatch* WriteBatch::BatchOn(Napi::Env env, const Database* db) {
+  CheckUsable(env);
+  if (db_ != db) throw MakeError(env, "InvalidArgument", "the batch belongs to another database");
+  return &batch_;
+}
+
+// Values get their write time now, when they are added (DBWithTTL stamps them when written).
+Napi::Value WriteBatch::Append(const Napi::CallbackInfo& info, bool merge, bool raw) {
+  Napi::Env env = info.Env();
+  CheckUsable(env);
+  const ColumnFamily& family = db_->ColumnFamilyArg(info[0]);
+  rocksdb::Slice key = BytesArg(info[1], "key");
+  rocksdb::Slice value = BytesArg(info[2], "value");
+  if (raw) CheckStatus(env, CheckRawValue(value));
+  char timestamp[kTimestampLength];
+  EncodeTimestamp(timestamp, db_->NowSeconds());
+  rocksdb::Slice valueParts[2] = {value, rocksdb::Slice(timestamp, kTimestampLength)};
+  rocksdb::SliceParts keySlices(&key, 1);
+  rocksdb::SliceParts valueSlices(valueParts, raw ? 1 : 2);
+  CheckStatus(env, merge ? batch_.Merge(family.handle, keySlices, valueSlices)
+                         : batch_.Put(family.handle, keySlices, valueSlices));
+  return info.This();
+}
+
+Napi::Value WriteBatch::Put(const Napi::CallbackInfo& info) { return Append(info, false, false); }
+Napi::Value WriteBatch::PutRaw(const Napi::CallbackInfo& info) { return Append(info, false, true); }
+Napi::Value WriteBatch::Merge(const Napi::CallbackInfo& info) { return Append(info, true, false); }
+
+Napi::Value WriteBatch::Delete(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  CheckUsable(env);
+  const ColumnFamily& family = db_->ColumnFamilyArg(info[0]);
+  CheckStatus(env, batch_.Delete(family.handle, BytesArg(info[1], "key")));
+  return info.This();
+}
+
+Napi::Value WriteBatch::DeleteRange(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  CheckUsable(env);
+  const ColumnFamily& family = db_->ColumnFamilyArg(info[0]);
+  CheckStatus(env, batch_.DeleteRange(family.handle, BytesArg(info[1], "begin"), BytesArg(info[2], "end")));
+  return info.This();
+}
+
+Napi::Value WriteBatch::Clear(const Napi::CallbackInfo& info) {
+  CheckUsable(info.Env());
+  batch_.Clear();
+  return info.This();
+}
+
+Napi::Value WriteBatch::Count(const Napi::CallbackInfo& info) {
+  CheckUsable(info.Env());
+  return Napi::Number::New(info.Env(), batch_.Count());
+}
+
+Napi::Value WriteBatch::ByteSize(const Napi::CallbackInfo& info) {
+  CheckUsable(info.Env());
+  return Napi::Number::New(info.Env(), double(batch_.GetDataSize()));
+}
+
+Napi::Value WriteBatch::Close(const Napi::CallbackInfo& info) {
+  ReleaseResource();
+  return info.Env().Undefined();
+}
+
+}  // namespace rks
