@@ -1,0 +1,139 @@
+/**
+ * Loads the native addon (a prebuild when one matches this platform, else the local build)
+ * and describes its raw surface. Everything here is internal: lib/native's classes wrap it.
+ */
+import path from 'node:path'
+import nodeGypBuild from 'node-gyp-build'
+import { errorFromNative } from '../errors'
+
+export interface NativeColumnFamilyInfo {
+  id: number
+  name: string
+  ttlSeconds: number
+}
+
+export interface NativeIterator {
+  seek(target: Uint8Array): void
+  nextv(maxCount: number, maxBytes?: number): Buffer
+  nextvAsync(maxCount: number, maxBytes?: number): Promise<Buffer>
+  close(): void
+}
+
+export interface NativeSnapshot {
+  release(): void
+  sequenceNumber(): number
+}
+
+export interface NativeWriteBatch {
+  put(cf: number, key: Uint8Array, value: Uint8Array): NativeWriteBatch
+  putRaw(cf: number, key: Uint8Array, value: Uint8Array): NativeWriteBatch
+  merge(cf: number, key: Uint8Array, value: Uint8Array): NativeWriteBatch
+  delete(cf: number, key: Uint8Array): NativeWriteBatch
+  deleteRange(cf: number, begin: Uint8Array, end: Uint8Array): NativeWriteBatch
+  clear(): NativeWriteBatch
+  count(): number
+  byteSize(): number
+  close(): void
+}
+
+export interface NativeSstFileInfo {
+  path: string
+  entries: number
+  fileSize: number
+  smallestKey: Buffer
+  largestKey: Buffer
+}
+
+export interface NativeSstWriter {
+  open(path: string): void
+  put(key: Uint8Array, value: Uint8Array, raw?: boolean): void
+  finish(): Promise<NativeSstFileInfo>
+  close(): void
+}
+
+export interface NativeLiveFile {
+  name: string
+  directory: string
+  fileNumber: number
+  columnFamily: string
+  level: number
+  size: number
+  smallestKey: Buffer
+  largestKey: Buffer
+  smallestSeqno: number
+  largestSeqno: number
+  entries: number
+  deletions: number
+}
+
+export interface NativeIteratorOptions {
+  gt?: Uint8Array
+  gte?: Uint8Array
+  lt?: Uint8Array
+  lte?: Uint8Array
+  reverse?: boolean
+  snapshot?: NativeSnapshot
+  raw?: boolean
+  skipExpired?: boolean
+  fillCache?: boolean
+}
+
+export interface NativeDatabase {
+  open(path: string, options: object): Promise<NativeColumnFamilyInfo[]>
+  close(): Promise<void>
+  columnFamilies(): NativeColumnFamilyInfo[]
+  createColumnFamily(name: string, ttlSeconds?: number, periodicCompactionSeconds?: number): Promise<number>
+  dropColumnFamily(cf: number): Promise<void>
+  get(cf: number, key: Uint8Array, snapshot?: NativeSnapshot, flags?: number): Buffer | undefined
+  getMany(cf: number, keys: Uint8Array[], snapshot?: NativeSnapshot, flags?: number): (Buffer | undefined)[]
+  put(cf: number, key: Uint8Array, value: Uint8Array): void
+  putRaw(cf: number, key: Uint8Array, value: Uint8Array): void
+  merge(cf: number, key: Uint8Array, value: Uint8Array): void
+  delete(cf: number, key: Uint8Array): void
+  deleteRange(cf: number, begin: Uint8Array, end: Uint8Array): void
+  write(batch: NativeWriteBatch): void
+  batch(): NativeWriteBatch
+  iterator(cf: number, options: NativeIteratorOptions): NativeIterator
+  snapshot(): NativeSnapshot
+  sstWriter(cf: number): NativeSstWriter
+  flush(cf?: number): Promise<void>
+  compactRange(cf: number, begin?: Uint8Array | null, end?: Uint8Array | null): Promise<void>
+  getProperty(name: string, cf?: number): string | undefined
+  approximateSize(cf: number, begin: Uint8Array, end: Uint8Array): number
+  nowSeconds(): number
+  checkpoint(directory: string): Promise<{ directory: string; sequenceNumber: number }>
+  liveFiles(): NativeLiveFile[]
+  ingest(cf: number, files: string[], options: { moveFiles?: boolean }): Promise<void>
+  deleteFilesInRange(cf: number, begin: Uint8Array, end: Uint8Array): Promise<void>
+}
+
+export interface NativeManualClock {
+  set(seconds: number): void
+  now(): number
+}
+
+export interface NativeMemoryBudget {
+  bytes: number
+  writeBufferRatio: number
+  usage: number
+}
+
+export interface NativeBinding {
+  Database: new () => NativeDatabase
+  ManualClock: new (seconds: number) => NativeManualClock
+  listColumnFamilies(path: string): Promise<string[]>
+  memoryBudget(options?: { bytes: number; writeBufferRatio?: number } | null): NativeMemoryBudget | null
+  setErrorFactory(factory: (code: string, message: string) => Error): void
+  rocksdbVersion: string
+  rocksdbBuild: 'system' | 'bundled'
+}
+
+/** Read flags of get/getMany (native/database.h ReadFlags). */
+export const READ_RAW = 1
+export const READ_SKIP_EXPIRED = 2
+
+// lib/native/binding.ts and dist/native/binding.js both sit two levels below the package root.
+const packageRoot = path.join(__dirname, '..', '..')
+
+export const binding = nodeGypBuild(packageRoot) as NativeBinding
+binding.setErrorFactory(errorFromNative)

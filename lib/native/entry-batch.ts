@@ -1,0 +1,42 @@
+/**
+ * A batch of iterator entries as the native layer packs them into one Buffer:
+ * [u32 count][u32 ended] then per entry [u32 keyLength][key][u32 valueLength][value],
+ * little-endian. Keys and values are views into that one buffer (no copies).
+ */
+export type Entry = [key: Buffer, value: Buffer]
+
+const HEADER = 8
+
+export class EntryBatch {
+  readonly count: number
+  /** True when the iterator has no entries after this batch. */
+  readonly ended: boolean
+  private readonly buffer: Buffer
+
+  constructor(buffer: Buffer) {
+    this.buffer = buffer
+    this.count = buffer.readUInt32LE(0)
+    this.ended = buffer.readUInt32LE(4) === 1
+  }
+
+  /** Calls `visit` for every entry in order, without allocating an array. */
+  forEach(visit: (key: Buffer, value: Buffer) => void): void {
+    const buffer = this.buffer
+    let offset = HEADER
+    for (let i = 0; i < this.count; i++) {
+      const keyLength = buffer.readUInt32LE(offset)
+      const key = buffer.subarray(offset + 4, offset + 4 + keyLength)
+      offset += 4 + keyLength
+      const valueLength = buffer.readUInt32LE(offset)
+      const value = buffer.subarray(offset + 4, offset + 4 + valueLength)
+      offset += 4 + valueLength
+      visit(key, value)
+    }
+  }
+
+  entries(): Entry[] {
+    const entries: Entry[] = []
+    this.forEach((key, value) => entries.push([key, value]))
+    return entries
+  }
+}

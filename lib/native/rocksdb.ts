@@ -1,0 +1,217 @@
+import { binding, type NativeDatabase, type NativeLiveFile, type NativeMemoryBudget } from './binding'
+import { toBytes, type Bytes } from './bytes'
+import { ColumnFamily } from './column-family'
+import { ManualClock } from './clock'
+import { Snapshot } from './snapshot'
+import { SstWriter } from './sst-writer'
+import { WriteBatch } from './write-batch'
+import { ColumnFamilyNotFoundError } from '../errors'
+
+export interface ColumnFamilyOptions {
+  name: string
+  /** Entries expire this many seconds after their last write (0 or absent = never). */
+  ttlSeconds?: number
+  /** Compact files older than this, so expired data leaves them (default: the TTL). */
+  periodicCompactionSeconds?: number
+}
+
+export interface OpenOptions {
+  /** Column families to open or create. Existing ones not listed are opened without TTL. */
+  columnFamilies?: ColumnFamilyOptions[]
+  createIfMissing?: boolean
+  errorIfExists?: boolean
+  readOnly?: boolean
+  /** Write-ahead log. Off by default: state is made durable by checkpoints. */
+  wal?: boolean
+  /** The byte merge() puts between operands (default ',' = 0x2C, as list state expects). */
+  mergeDelimiter?: number | string
+  /** A test clock for every TTL decision of this database. */
+  clock?: ManualClock
+  /** Use the process-wide memory budget when one is set (default true). */
+  useMemoryBudget?: boolean
+}
+
+export type LiveFile = NativeLiveFile
+export type MemoryBudget = NativeMemoryBudget
+
+const OPEN_OPTIONS = new Set([
+  'columnFamilies',
+  'createIfMissing',
+  'errorIfExists',
+  'readOnly',
+  'wal',
+  'mergeDelimiter',
+  'clock',
+  'useMemoryBudget',
+])
+
+function delimiterByte(delimiter: number | string | undefined): number | undefined {
+  if (typeof delimiter !== 'string') return delimiter
+  const bytes = Buffer.from(delimiter, 'latin1')
+  if (bytes.length !== 1) throw new RangeError('mergeDelimiter must be a single byte')
+  return bytes[0]
+}
+
+function checkOptions(options: object, known: Set<string>, what: string): void {
+  for (const name of Object.keys(options)) {
+    if (!known.has(name)) throw new TypeError(`unknown ${what} option '${name}'`)
+  }
+}
+
+/**
+ * A RocksDB instance (DBWithTTL) with column families that each have their own TTL.
+ * `open`, `close` and everything that works on files return promises and run off the
+ * event loop; point reads and writes on a `ColumnFamily` are synchronous.
+ */
+export class RocksDB {
+  /** Version of the RocksDB library the addon was built with. */
+  static readonly version: string = binding.rocksdbVersion
+  /** Which RocksDB the addon links: Debian's shared library ('system') or the static release build ('bundled'). */
+  static readonly build: 'system' | 'bundled' = binding.rocksdbBuild
+
+  private readonly native: NativeDatabase
+  private readonly families = new Map<string, ColumnFamily>()
+
+  private constructor(
+    native: NativeDatabase,
+    readonly path: string,
+  ) {
+    this.native = native
+  }
+
+  static async open(path: string, options: OpenOptions = {}): Promise<RocksDB> {
+    if (typeof path !== 'string' || path === '') throw new TypeError('path must be a non-empty string')
+    checkOptions(options, OPEN_OPTIONS, 'open')
+    if (options.clock !== undefined && !(options.clock instanceof ManualClock)) {
+      throw new TypeError('clock must be a ManualClock')
+    }
+    const native = new binding.Database()
+    const families = await native.open(path, {
+      ...options,
+      clock: options.clock?.native,
+      mergeDelimiter: delimiterByte(options.mergeDelimiter),
+    })
+    const db = new RocksDB(native, path)
+    for (const family of families) db.addFamily(family.name, family.id, family.ttlSeconds)
+    return db
+  }
+
+  /** Names of the column families stored in the database at `path`. */
+  static async listColumnFamilies(path: string): Promise<string[]> {
+    return binding.listColumnFamilies(path)
+  }
+
+  /**
+   * Sets the process-wide memory budget: one LRU block cache of `bytes`, with a share of
+   * `writeBufferRatio` (default 0.5) for memtables, shared by every database opened
+   * afterwards (also in worker threads). Without arguments returns the budget in force;
+   * `null` removes it.
+   */
+  static memoryBudget(options?: { bytes: number; writeBufferRatio?: number } | null): MemoryBudget | null {
+    return binding.memoryBudget(options)
+  }
+
+  /** The column family `name`; throws ColumnFamilyNotFoundError when there is none. */
+  columnFamily(name: string = 'default'): ColumnFamily {
+    const family = this.families.get(name)
+    if (family === undefined) throw new ColumnFamilyNotFoundError(`column family '${name}' does not exist`)
+    return family
+  }
+
+  hasColumnFamily(name: string): boolean {
+    return this.families.has(name)
+  }
+
+  columnFamilies(): ColumnFamily[] {
+    return [...this.families.values()]
+  }
+
+  async createColumnFamily(name: string, options: Omit<ColumnFamilyOptions, 'name'> = {}): Promise<ColumnFamily> {
+    const id = await this.native.createColumnFamily(name, options.ttlSeconds ?? 0, options.periodicCompactionSeconds)
+    return this.addFamily(name, id, options.ttlSeconds ?? 0)
+  }
+
+  async dropColumnFamily(family: ColumnFamily | string): Promise<void> {
+    const cf = typeof family === 'string' ? this.columnFamily(family) : family
+    this.families.delete(cf.name)
+    await this.native.dropColumnFamily(cf.id)
+  }
+
+  batch(): WriteBatch {
+    return new WriteBatch(this.native.batch())
+  }
+
+  write(batch: WriteBatch): void {
+    this.native.write(batch.native)
+  }
+
+  snapshot(): Snapshot {
+    return new Snapshot(this.native.snapshot())
+  }
+
+  /** Flushes memtables to SST files: of one column family, or of all. */
+  async flush(family?: ColumnFamily): Promise<void> {
+    return this.native.flush(family?.id)
+  }
+
+  /** Compacts [begin, end) (all when absent), dropping expired and deleted entries. */
+  async compactRange(family: ColumnFamily, begin?: Bytes, end?: Bytes): Promise<void> {
+    return this.native.compactRange(family.id, begin === undefined ? null : toBytes(begin), end === undefined ? null : toBytes(end))
+  }
+
+  /** A RocksDB property such as 'rocksdb.estimate-num-keys'; undefined when unknown. */
+  getProperty(name: string, family?: ColumnFamily): string | undefined {
+    return this.native.getProperty(name, family?.id)
+  }
+
+  /** Approximate bytes used by keys in [begin, end), memtables included. */
+  approximateSize(family: ColumnFamily, begin: Bytes, end: Bytes): number {
+    return this.native.approximateSize(family.id, toBytes(begin), toBytes(end))
+  }
+
+  /** The database's clock in seconds (the test clock when one was given). */
+  nowSeconds(): number {
+    return this.native.nowSeconds()
+  }
+
+  /**
+   * Writes a consistent copy of the database into `directory` (which must not exist):
+   * SST files are hard-linked, the rest copied. Memtables are flushed first.
+   */
+  async checkpoint(directory: string): Promise<{ directory: string; sequenceNumber: number }> {
+    return this.native.checkpoint(directory)
+  }
+
+  /** The SST files of the database with their column family, level, key range and sizes. */
+  liveFiles(): LiveFile[] {
+    return this.native.liveFiles()
+  }
+
+  sstWriter(family: ColumnFamily, path: string): SstWriter {
+    return new SstWriter(this.native.sstWriter(family.id), path)
+  }
+
+  /** Adds SST files (from `sstWriter`) to a column family; `moveFiles` links instead of copying. */
+  async ingest(family: ColumnFamily, files: string[], options: { moveFiles?: boolean } = {}): Promise<void> {
+    return this.native.ingest(family.id, files, options)
+  }
+
+  /** Drops whole SST files whose keys all lie in [begin, end): frees disk at once after a deleteRange. */
+  async deleteFilesInRange(family: ColumnFamily, begin: Bytes, end: Bytes): Promise<void> {
+    return this.native.deleteFilesInRange(family.id, toBytes(begin), toBytes(end))
+  }
+
+  /**
+   * Waits for running asynchronous operations, releases every iterator, snapshot, batch and
+   * SST writer still open, and closes the database. Any later use throws ClosedError.
+   */
+  async close(): Promise<void> {
+    return this.native.close()
+  }
+
+  private addFamily(name: string, id: number, ttlSeconds: number): ColumnFamily {
+    const family = new ColumnFamily(this.native, name, id, ttlSeconds)
+    this.families.set(name, family)
+    return family
+  }
+}

@@ -1,0 +1,136 @@
+import { describe, expect, it } from 'vitest'
+import { RocksDB } from '../../lib'
+import { useTempDirs } from '../helpers/temp-dir'
+
+const tempDir = useTempDirs()
+
+describe('point operations', () => {
+  it('puts, gets and deletes bytes and strings', async () => {
+    const db = await RocksDB.open(tempDir(), { columnFamilies: [{ name: 'a' }] })
+    const cf = db.columnFamily('a')
+    cf.put(Buffer.from([0, 1, 2]), Buffer.from([255, 0]))
+    cf.put('text', 'héllo')
+    cf.put(new Uint8Array([9]), new Uint8Array(0))
+    expect(cf.get(Buffer.from([0, 1, 2]))).toEqual(Buffer.from([255, 0]))
+    expect(cf.get('text')?.toString()).toBe('héllo')
+    expect(cf.get(new Uint8Array([9]))).toEqual(Buffer.alloc(0))
+    expect(cf.get('missing')).toBeUndefined()
+    cf.delete('text')
+    expect(cf.get('text')).toBeUndefined()
+    await db.close()
+  })
+
+  it('keeps column families apart', async () => {
+    const db = await RocksDB.open(tempDir(), { columnFamilies: [{ name: 'a' }, { name: 'b' }] })
+    db.columnFamily('a').put('k', 'in a')
+    db.columnFamily('b').put('k', 'in b')
+    expect(db.columnFamily('a').get('k')?.toString()).toBe('in a')
+    expect(db.columnFamily('b').get('k')?.toString()).toBe('in b')
+    expect(db.columnFamily().get('k')).toBeUndefined()
+    await db.close()
+  })
+
+  it('getMany returns values in key order with undefined for misses', async () => {
+    const db = await RocksDB.open(tempDir())
+    const cf = db.columnFamily()
+    for (let i = 0; i < 100; i += 2) cf.put(`k${i}`, `v${i}`)
+    const keys = Array.from({ length: 100 }, (_, i) => `k${i}`)
+    const values = cf.getMany(keys)
+    expect(values).toHaveLength(100)
+    values.forEach((value, i) => expect(value?.toString()).toBe(i % 2 === 0 ? `v${i}` : undefined))
+    expect(cf.getMany([])).toEqual([])
+    await db.close()
+  })
+
+  it('deleteRange removes [begin, end) only', async () => {
+    const db = await RocksDB.open(tempDir())
+    const cf = db.columnFamily()
+    for (const key of ['a', 'b', 'c', 'd']) cf.put(key, key)
+    cf.deleteRange('b', 'd')
+    expect(['a', 'b', 'c', 'd'].map((k) => cf.get(k)?.toString())).toEqual(['a', undefined, undefined, 'd'])
+    await db.close()
+  })
+
+  it('merge appends operands joined by the delimiter', async () => {
+    const db = await RocksDB.open(tempDir(), { columnFamilies: [{ name: 'list', ttlSeconds: 100 }] })
+    const cf = db.columnFamily('list')
+    cf.merge('l', 'a')
+    cf.merge('l', 'b')
+    expect(cf.get('l')?.toString()).toBe('a,b')
+    cf.put('l', 'x')
+    cf.merge('l', 'y')
+    expect(cf.get('l')?.toString()).toBe('x,y')
+    await db.flush()
+    cf.merge('l', 'z')
+    expect(cf.get('l')?.toString()).toBe('x,y,z')
+    await db.compactRange(cf)
+    expect(cf.get('l')?.toString()).toBe('x,y,z')
+    await db.close()
+  })
+
+  it('merge uses a configured delimiter', async () => {
+    const db = await RocksDB.open(tempDir(), { mergeDelimiter: '|' })
+    db.columnFamily().merge('l', 'a')
+    db.columnFamily().merge('l', 'b')
+    expect(db.columnFamily().get('l')?.toString()).toBe('a|b')
+    await db.close()
+    const zero = await RocksDB.open(tempDir(), { mergeDelimiter: 0 })
+    zero.columnFamily().merge('l', 'a')
+    zero.columnFamily().merge('l', 'b')
+    expect(zero.columnFamily().get('l')).toEqual(Buffer.from('a\0b'))
+    await zero.close()
+  })
+
+  it('rejects wrong argument types with TypeError', async () => {
+    const db = await RocksDB.open(tempDir())
+    const cf = db.columnFamily()
+    for (const bad of [undefined, null, 42, {}, [1, 2], Symbol('x')]) {
+      expect(() => cf.get(bad as never)).toThrow(TypeError)
+      expect(() => cf.put(bad as never, 'v')).toThrow(TypeError)
+      expect(() => cf.put('k', bad as never)).toThrow(TypeError)
+      expect(() => cf.merge('k', bad as never)).toThrow(TypeError)
+      expect(() => cf.delete(bad as never)).toThrow(TypeError)
+    }
+    expect(() => cf.getMany('k' as never)).toThrow(TypeError)
+    expect(() => cf.getMany([1] as never)).toThrow(TypeError)
+    expect(() => cf.get('k', { snapshot: {} as never })).toThrow(TypeError)
+    expect(() => cf.iterator({ gte: 'a', gt: 'b' })).toThrow(TypeError)
+    expect(() => db.write({} as never)).toThrow(TypeError)
+    await db.close()
+  })
+})
+
+describe('WriteBatch', () => {
+  it('applies puts, merges, deletes and range deletes atomically across column families', async () => {
+    const db = await RocksDB.open(tempDir(), { columnFamilies: [{ name: 'a' }, { name: 'b' }] })
+    const a = db.columnFamily('a')
+    const b = db.columnFamily('b')
+    a.put('gone', '1')
+    b.put('r1', '1')
+    b.put('r2', '2')
+    const batch = db.batch().put(a, 'k', 'v').merge(a, 'l', 'x').merge(a, 'l', 'y').delete(a, 'gone').deleteRange(b, 'r', 's')
+    expect(batch.count).toBe(5)
+    expect(batch.byteSize).toBeGreaterThan(0)
+    expect(a.get('k')).toBeUndefined()
+    db.write(batch)
+    expect(a.get('k')?.toString()).toBe('v')
+    expect(a.get('l')?.toString()).toBe('x,y')
+    expect(a.get('gone')).toBeUndefined()
+    expect(b.get('r1')).toBeUndefined()
+    batch.clear().put(b, 'again', '1')
+    expect(batch.count).toBe(1)
+    db.write(batch)
+    expect(b.get('again')?.toString()).toBe('1')
+    batch.close()
+    expect(() => batch.put(a, 'k', 'v')).toThrow(/closed/)
+    await db.close()
+  })
+
+  it('refuses a batch made by another database', async () => {
+    const one = await RocksDB.open(tempDir())
+    const two = await RocksDB.open(tempDir())
+    const batch = one.batch().put(one.columnFamily(), 'k', 'v')
+    expect(() => two.write(batch)).toThrow(/another database/)
+    await Promise.all([one.close(), two.close()])
+  })
+})
