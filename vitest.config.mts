@@ -7,6 +7,8 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: 'forks',
-    reporters: ['default'],
+    reporters: ['default', 'json'],
+    // .ci/run reads the counts from here.
+    outputFile: { json: 'test-results/vitest.json' },
   },
 })
