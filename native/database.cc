@@ -58,6 +58,20 @@ Database::Database(const Napi::CallbackInfo& info) : ObjectWrap(info) {
 
 Database::~Database() { CloseNow(); }
 
+void Resource::AttachTo(Database* db) {
+  db_ = db;
+  dbRef_ = Napi::Persistent(db->Value());
+  db->Attach(this);
+}
+
+bool Resource::DetachFromDatabase() {
+  if (db_ == nullptr) return false;
+  db_->Detach(this);
+  db_ = nullptr;
+  dbRef_.Reset();
+  return true;
+}
+
 void Database::CheckOpen(Napi::Env env) const {
   if (state_ != State::kOpen) ThrowClosed(env, "Database");
 }
@@ -472,15 +486,8 @@ Napi::Value Database::WriteValue(const Napi::CallbackInfo& info, bool merge, boo
   const ColumnFamily& family = ColumnFamilyArg(info[0]);
   rocksdb::Slice key = BytesArg(info[1], "key");
   rocksdb::Slice value = BytesArg(info[2], "value");
-  if (raw) CheckStatus(env, CheckRawValue(value));
-  char timestamp[kTimestampLength];
-  EncodeTimestamp(timestamp, NowSeconds());
-  rocksdb::Slice valueParts[2] = {value, rocksdb::Slice(timestamp, kTimestampLength)};
-  rocksdb::SliceParts keySlices(&key, 1);
-  rocksdb::SliceParts valueSlices(valueParts, raw ? 1 : 2);
   scratch_.Clear();
-  rocksdb::Status status = merge ? scratch_.Merge(family.handle, keySlices, valueSlices)
-                                 : scratch_.Put(family.handle, keySlices, valueSlices);
+  rocksdb::Status status = AddStampedWrite(scratch_, family.handle, key, value, merge, raw, NowSeconds());
   if (status.ok()) status = base_->Write(writeOptions_, &scratch_);
   CheckStatus(env, status);
   return env.Undefined();

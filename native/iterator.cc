@@ -85,19 +85,14 @@ Napi::Object Iterator::Create(Napi::Env env, Database* db, const ColumnFamily& f
     read.iterate_upper_bound = &it->upperSlice_;
   }
   it->iterator_.reset(db->base()->NewIterator(read, family.handle));
-  it->db_ = db;
-  it->dbRef_ = Napi::Persistent(db->Value());
-  db->Attach(it);
+  it->AttachTo(db);
   return object;
 }
 
 void Iterator::ReleaseResource() {
-  if (db_ == nullptr) return;
-  db_->Detach(this);
+  if (!DetachFromDatabase()) return;
   iterator_.reset();
   snapshot_.reset();
-  db_ = nullptr;
-  dbRef_.Reset();
 }
 
 void Iterator::CheckUsable(Napi::Env env) const {

@@ -39,8 +39,6 @@ class Iterator : public Napi::ObjectWrap<Iterator>, public Resource {
   void CheckUsable(Napi::Env env) const;
   void Advance();
 
-  Database* db_ = nullptr;
-  Napi::ObjectReference dbRef_;
   std::unique_ptr<rocksdb::Iterator> iterator_;
   std::shared_ptr<const rocksdb::Snapshot> snapshot_;
   std::string lowerBound_, upperBound_;  // storage for the ReadOptions bound slices

@@ -19,23 +19,18 @@ Snapshot::Snapshot(const Napi::CallbackInfo& info) : ObjectWrap(info) {
 Napi::Object Snapshot::Create(Napi::Env env, Database* db) {
   Napi::Object object = AddonData::Of(env)->snapshotConstructor.New({});
   Snapshot* snapshot = Unwrap(object);
-  snapshot->db_ = db;
-  snapshot->dbRef_ = Napi::Persistent(db->Value());
   rocksdb::DB* base = db->base();
   snapshot->snapshot_ = std::shared_ptr<const rocksdb::Snapshot>(
       base->GetSnapshot(), [base](const rocksdb::Snapshot* s) { base->ReleaseSnapshot(s); });
-  db->Attach(snapshot);
+  snapshot->AttachTo(db);
   return object;
 }
 
 Snapshot::~Snapshot() { ReleaseResource(); }
 
 void Snapshot::ReleaseResource() {
-  if (db_ == nullptr) return;
-  db_->Detach(this);
+  if (!DetachFromDatabase()) return;
   snapshot_.reset();
-  db_ = nullptr;
-  dbRef_.Reset();
 }
 
 void Snapshot::CheckUsableOn(Napi::Env env, const Database* db) const {

@@ -31,8 +31,6 @@ class Snapshot : public Napi::ObjectWrap<Snapshot>, public Resource {
   Napi::Value Release(const Napi::CallbackInfo& info);
   Napi::Value SequenceNumber(const Napi::CallbackInfo& info);
 
-  Database* db_ = nullptr;
-  Napi::ObjectReference dbRef_;
   std::shared_ptr<const rocksdb::Snapshot> snapshot_;
 };
 

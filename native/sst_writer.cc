@@ -26,18 +26,13 @@ Napi::Object SstWriter::Create(Napi::Env env, Database* db, const ColumnFamily& 
   SstWriter* writer = Unwrap(object);
   rocksdb::Options options(db->base()->GetDBOptions(), db->base()->GetOptions(family.handle));
   writer->writer_ = std::make_unique<rocksdb::SstFileWriter>(rocksdb::EnvOptions(), options, family.handle);
-  writer->db_ = db;
-  writer->dbRef_ = Napi::Persistent(db->Value());
-  db->Attach(writer);
+  writer->AttachTo(db);
   return object;
 }
 
 void SstWriter::ReleaseResource() {
-  if (db_ == nullptr) return;
-  db_->Detach(this);
+  if (!DetachFromDatabase()) return;
   writer_.reset();
-  db_ = nullptr;
-  dbRef_.Reset();
 }
 
 void SstWriter::CheckUsable(Napi::Env env) const {

@@ -33,8 +33,6 @@ class SstWriter : public Napi::ObjectWrap<SstWriter>, public Resource {
   Napi::Value Close(const Napi::CallbackInfo& info);
   void CheckUsable(Napi::Env env) const;
 
-  Database* db_ = nullptr;
-  Napi::ObjectReference dbRef_;
   std::unique_ptr<rocksdb::SstFileWriter> writer_;
   bool opened_ = false, finishing_ = false;
 };

@@ -5,6 +5,7 @@
 
 #include <rocksdb/slice.h>
 #include <rocksdb/status.h>
+#include <rocksdb/write_batch.h>
 
 #include <cstdint>
 
@@ -39,6 +40,23 @@ inline bool IsExpired(const rocksdb::Slice& raw, int32_t ttlSeconds, int64_t now
 
 inline rocksdb::Slice StripTimestamp(const rocksdb::Slice& raw) {
   return rocksdb::Slice(raw.data(), raw.size() - kTimestampLength);
+}
+
+// Adds a put or merge of `value` to `batch`: stamped with `nowSeconds`, or as it is when
+// raw (it already ends with its timestamp). The pieces go in without an extra copy.
+inline rocksdb::Status AddStampedWrite(rocksdb::WriteBatch& batch, rocksdb::ColumnFamilyHandle* family,
+                                       const rocksdb::Slice& key, const rocksdb::Slice& value, bool merge,
+                                       bool raw, int64_t nowSeconds) {
+  if (raw) {
+    rocksdb::Status status = CheckRawValue(value);
+    if (!status.ok()) return status;
+  }
+  char timestamp[kTimestampLength];
+  EncodeTimestamp(timestamp, nowSeconds);
+  rocksdb::Slice valueParts[2] = {value, rocksdb::Slice(timestamp, kTimestampLength)};
+  rocksdb::SliceParts keySlices(&key, 1);
+  rocksdb::SliceParts valueSlices(valueParts, raw ? 1 : 2);
+  return merge ? batch.Merge(family, keySlices, valueSlices) : batch.Put(family, keySlices, valueSlices);
 }
 
 }  // namespace rks

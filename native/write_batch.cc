@@ -32,18 +32,13 @@ WriteBatch::~WriteBatch() { ReleaseResource(); }
 Napi::Object WriteBatch::Create(Napi::Env env, Database* db) {
   Napi::Object object = AddonData::Of(env)->writeBatchConstructor.New({});
   WriteBatch* batch = Unwrap(object);
-  batch->db_ = db;
-  batch->dbRef_ = Napi::Persistent(db->Value());
-  db->Attach(batch);
+  batch->AttachTo(db);
   return object;
 }
 
 void WriteBatch::ReleaseResource() {
-  if (db_ == nullptr) return;
-  db_->Detach(this);
+  if (!DetachFromDatabase()) return;
   batch_.Clear();
-  db_ = nullptr;
-  dbRef_.Reset();
 }
 
 void WriteBatch::CheckUsable(Napi::Env env) const {
@@ -64,14 +59,7 @@ Napi::Value WriteBatch::Append(const Napi::CallbackInfo& info, bool merge, bool 
   const ColumnFamily& family = db_->ColumnFamilyArg(info[0]);
   rocksdb::Slice key = BytesArg(info[1], "key");
   rocksdb::Slice value = BytesArg(info[2], "value");
-  if (raw) CheckStatus(env, CheckRawValue(value));
-  char timestamp[kTimestampLength];
-  EncodeTimestamp(timestamp, db_->NowSeconds());
-  rocksdb::Slice valueParts[2] = {value, rocksdb::Slice(timestamp, kTimestampLength)};
-  rocksdb::SliceParts keySlices(&key, 1);
-  rocksdb::SliceParts valueSlices(valueParts, raw ? 1 : 2);
-  CheckStatus(env, merge ? batch_.Merge(family.handle, keySlices, valueSlices)
-                         : batch_.Put(family.handle, keySlices, valueSlices));
+  CheckStatus(env, AddStampedWrite(batch_, family.handle, key, value, merge, raw, db_->NowSeconds()));
   return info.This();
 }
 

@@ -35,8 +35,6 @@ class WriteBatch : public Napi::ObjectWrap<WriteBatch>, public Resource {
   Napi::Value Append(const Napi::CallbackInfo& info, bool merge, bool raw);
   void CheckUsable(Napi::Env env) const;
 
-  Database* db_ = nullptr;
-  Napi::ObjectReference dbRef_;
   rocksdb::WriteBatch batch_;
 };
 

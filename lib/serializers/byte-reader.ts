@@ -13,12 +13,17 @@ export class ByteReader {
   end: number
 
   constructor(buf: Buffer = EMPTY, pos = 0, end = buf.length) {
-    this.buf = buf
-    this.pos = pos
-    this.end = end
+    this.buf = EMPTY
+    this.pos = 0
+    this.end = 0
+    this.reset(buf, pos, end)
   }
 
+  /** Reads `buf[pos, end)` from now on; the bounds must lie within `buf`. */
   reset(buf: Buffer, pos = 0, end = buf.length): this {
+    if (!(pos >= 0 && pos <= end && end <= buf.length)) {
+      throw new RangeError(`invalid read bounds [${pos}, ${end}) for ${buf.length} byte(s)`)
+    }
     this.buf = buf
     this.pos = pos
     this.end = end

@@ -7,6 +7,8 @@ export class ByteWriter {
   buf: Buffer
   /** The write position: serializers write at `pos` and advance it. */
   pos = 0
+  private lastView: Buffer | undefined = undefined
+  private lastViewOf: Buffer | undefined = undefined
 
   constructor(initialCapacity = 64) {
     this.buf = Buffer.allocUnsafe(Math.max(initialCapacity, 16))
@@ -43,9 +45,16 @@ export class ByteWriter {
     this.pos = pos
   }
 
-  /** A view of the bytes written so far; valid until the writer is next written to or reset. */
+  /**
+   * A view of the bytes written so far; valid until the writer is next written to or reset.
+   * Consecutive views of the same length are the same object (creating a view costs more than
+   * building a short key), so a caller must not keep one across writes.
+   */
   view(): Buffer {
-    return this.buf.subarray(0, this.pos)
+    const last = this.lastView
+    if (last !== undefined && last.length === this.pos && this.lastViewOf === this.buf) return last
+    this.lastViewOf = this.buf
+    return (this.lastView = this.buf.subarray(0, this.pos))
   }
 
   reset(): void {

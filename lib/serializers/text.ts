@@ -7,15 +7,33 @@ import { invalidValue, type Serializer } from './serializer'
 
 // Text is UTF-8 behind a varint byte length, which makes it self-delimiting.
 
+/** Up to this many UTF-16 units, copying ASCII in a JS loop beats the cost of calling the native encoder. */
+const SHORT_TEXT = 64
+
 function writeUtf8(text: string, out: ByteWriter): void {
   const units = text.length
   // UTF-8 takes at most 3 bytes per UTF-16 code unit (a surrogate pair: 4 bytes for 2 units)
   out.ensure(5 + units * 3)
+  const buf = out.buf
   const at = out.pos
+  if (units <= SHORT_TEXT) {
+    // ASCII is its own UTF-8; stop at the first other unit and fall back to the encoder
+    let i = 0
+    while (i < units) {
+      const unit = text.charCodeAt(i)
+      if (unit >= 0x80) break
+      buf[at + 1 + i++] = unit
+    }
+    if (i === units) {
+      buf[at] = units
+      out.pos = at + 1 + units
+      return
+    }
+  }
   if (units * 3 < 0x80) {
     // the length surely fits one varint byte: encode the text once, then put its length in front
-    const length = out.buf.write(text, at + 1)
-    out.buf[at] = length
+    const length = buf.write(text, at + 1)
+    buf[at] = length
     out.pos = at + 1 + length
   } else {
     out.writeVarUint(Buffer.byteLength(text))
