@@ -18,6 +18,13 @@
 
 namespace rks {
 
+static int32_t TtlArg(const Napi::Value& value) {
+  if (value.IsUndefined()) return 0;
+  uint32_t ttl = Uint32Arg(value, "ttlSeconds");
+  if (ttl > uint32_t(INT32_MAX)) throw Napi::RangeError::New(value.Env(), "ttlSeconds must fit in an int32");
+  return int32_t(ttl);
+}
+
 Napi::Function Database::Init(Napi::Env env) {
   return DefineClass(env, "Database",
                      {
@@ -25,6 +32,8 @@ Napi::Function Database::Init(Napi::Env env) {
                          InstanceMethod<&Database::Close>("close"),
                          InstanceMethod<&Database::ColumnFamilies>("columnFamilies"),
                          InstanceMethod<&Database::CreateColumnFamily>("createColumnFamily"),
+                         InstanceMethod<&Database::CreateColumnFamilySync>("createColumnFamilySync"),
+                         InstanceMethod<&Database::SetTtl>("setTtl"),
                          InstanceMethod<&Database::DropColumnFamily>("dropColumnFamily"),
                          InstanceMethod<&Database::Get>("get"),
                          InstanceMethod<&Database::GetMany>("getMany"),
@@ -248,9 +257,8 @@ Napi::Value Database::Open(const Napi::CallbackInfo& info) {
       ColumnFamilyRequest request;
       request.name = StringArg(entry.Get("name"), "column family name");
       Napi::Value ttl = entry.Get("ttlSeconds");
-      request.ttlSeconds = ttl.IsUndefined() ? 0 : int32_t(Uint32Arg(ttl, "ttlSeconds"));
-      if (request.ttlSeconds < 0) throw Napi::RangeError::New(env, "ttlSeconds must fit in an int32");
-      Napi::Value periodic = entry.Get("periodicCompactionSeconds");
+      request.ttlSeconds = TtlArg(ttl);
+          Napi::Value periodic = entry.Get("periodicCompactionSeconds");
       if (!periodic.IsUndefined()) request.periodicCompactionSeconds = Uint32Arg(periodic, "periodicCompactionSeconds");
       work.requested.push_back(request);
     }
@@ -358,13 +366,6 @@ void Database::CloseNow() {
 // ---------------------------------------------------------------------------------------
 // column families
 
-Napi::Value Database::ColumnFamilies(const Napi::CallbackInfo& info) {
-  CheckOpen(info.Env());
-  return DescribeFamilies(info.Env(), columnFamilies_);
-}
-
-namespace {
-
 struct CreateColumnFamilyWork : WorkBase {
   Database* db;
   std::vector<ColumnFamily>* families;
@@ -379,6 +380,13 @@ struct CreateColumnFamilyWork : WorkBase {
   }
 };
 
+Napi::Value Database::ColumnFamilies(const Napi::CallbackInfo& info) {
+  CheckOpen(info.Env());
+  return DescribeFamilies(info.Env(), columnFamilies_);
+}
+
+namespace {
+
 struct DropColumnFamilyWork : WorkBase {
   Database* db;
   rocksdb::ColumnFamilyHandle* handle;
@@ -392,7 +400,7 @@ struct DropColumnFamilyWork : WorkBase {
 
 }  // namespace
 
-Napi::Value Database::CreateColumnFamily(const Napi::CallbackInfo& info) {
+CreateColumnFamilyWork Database::PrepareColumnFamily(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   CheckOpen(env);
   CreateColumnFamilyWork work;
@@ -404,11 +412,30 @@ Napi::Value Database::CreateColumnFamily(const Napi::CallbackInfo& info) {
       throw MakeError(env, "InvalidArgument", "column family '" + work.name + "' already exists");
     }
   }
-  work.ttlSeconds = info[1].IsUndefined() ? 0 : int32_t(Uint32Arg(info[1], "ttlSeconds"));
-  if (work.ttlSeconds < 0) throw Napi::RangeError::New(env, "ttlSeconds must fit in an int32");
+  work.ttlSeconds = TtlArg(info[1]);
   int64_t periodic = info[2].IsUndefined() ? -1 : int64_t(Uint32Arg(info[2], "periodicCompactionSeconds"));
   work.options = ColumnFamilyOptionsFor(work.ttlSeconds, periodic);
-  return RunAsync(env, this, Value(), "rocksdb-keyed-state:createColumnFamily", std::move(work));
+  return work;
+}
+
+Napi::Value Database::CreateColumnFamily(const Napi::CallbackInfo& info) {
+  return RunAsync(info.Env(), this, Value(), "rocksdb-keyed-state:createColumnFamily", PrepareColumnFamily(info));
+}
+
+// Registering keyed state is synchronous API; creating a column family only appends to the MANIFEST.
+Napi::Value Database::CreateColumnFamilySync(const Napi::CallbackInfo& info) {
+  CreateColumnFamilyWork work = PrepareColumnFamily(info);
+  CheckStatus(info.Env(), work.Execute());
+  return work.Result(info.Env());
+}
+
+Napi::Value Database::SetTtl(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  CheckOpen(env);
+  ColumnFamily& family = const_cast<ColumnFamily&>(ColumnFamilyArg(info[0]));
+  family.ttlSeconds = TtlArg(info[1]);
+  db_->SetTtl(family.handle, family.ttlSeconds);
+  return env.Undefined();
 }
 
 Napi::Value Database::DropColumnFamily(const Napi::CallbackInfo& info) {

@@ -17,6 +17,7 @@
 namespace rks {
 
 class Snapshot;
+struct CreateColumnFamilyWork;
 
 struct ColumnFamily {
   std::string name;
@@ -60,6 +61,9 @@ class Database : public Napi::ObjectWrap<Database> {
   Napi::Value Close(const Napi::CallbackInfo& info);
   Napi::Value ColumnFamilies(const Napi::CallbackInfo& info);
   Napi::Value CreateColumnFamily(const Napi::CallbackInfo& info);
+  Napi::Value CreateColumnFamilySync(const Napi::CallbackInfo& info);
+  Napi::Value SetTtl(const Napi::CallbackInfo& info);
+  CreateColumnFamilyWork PrepareColumnFamily(const Napi::CallbackInfo& info);
   Napi::Value DropColumnFamily(const Napi::CallbackInfo& info);
   Napi::Value Get(const Napi::CallbackInfo& info);
   Napi::Value GetMany(const Napi::CallbackInfo& info);

@@ -83,6 +83,8 @@ export interface NativeDatabase {
   close(): Promise<void>
   columnFamilies(): NativeColumnFamilyInfo[]
   createColumnFamily(name: string, ttlSeconds?: number, periodicCompactionSeconds?: number): Promise<number>
+  createColumnFamilySync(name: string, ttlSeconds?: number, periodicCompactionSeconds?: number): number
+  setTtl(cf: number, ttlSeconds: number): void
   dropColumnFamily(cf: number): Promise<void>
   get(cf: number, key: Uint8Array, snapshot?: NativeSnapshot, flags?: number): Buffer | undefined
   getMany(cf: number, keys: Uint8Array[], snapshot?: NativeSnapshot, flags?: number): (Buffer | undefined)[]

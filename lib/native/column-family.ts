@@ -51,15 +51,33 @@ export class ColumnFamily {
     readonly name: string,
     /** The native handle id, stable while the database is open. */
     readonly id: number,
-    /** Entries older than this many seconds expire (0 = never). */
-    readonly ttlSeconds: number,
+    ttlSeconds: number,
   ) {
     this.db = db
+    this.ttl = ttlSeconds
+  }
+
+  private ttl: number
+
+  /** Entries older than this many seconds expire (0 = never). */
+  get ttlSeconds(): number {
+    return this.ttl
+  }
+
+  /** Changes the TTL; it applies to reads and compactions from now on, also to existing entries. */
+  setTtl(seconds: number): void {
+    this.db.setTtl(this.id, seconds)
+    this.ttl = seconds
   }
 
   get(key: Bytes, options?: ReadOptions): Buffer | undefined {
     if (options === undefined) return this.db.get(this.id, toBytes(key))
     return this.db.get(this.id, toBytes(key), nativeSnapshot(options), readFlags(options))
+  }
+
+  /** @internal The hot path of keyed state: no options object, flags precomputed. */
+  getWithFlags(key: Uint8Array, flags: number): Buffer | undefined {
+    return this.db.get(this.id, key, undefined, flags)
   }
 
   /** `get` that never returns an entry whose TTL has passed. */

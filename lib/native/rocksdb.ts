@@ -131,6 +131,15 @@ export class RocksDB {
     return this.addFamily(name, id, options.ttlSeconds ?? 0)
   }
 
+  /**
+   * `createColumnFamily` on the calling thread: it only appends to the MANIFEST, and keyed
+   * state registration, which uses it, is synchronous.
+   */
+  createColumnFamilySync(name: string, options: Omit<ColumnFamilyOptions, 'name'> = {}): ColumnFamily {
+    const id = this.native.createColumnFamilySync(name, options.ttlSeconds ?? 0, options.periodicCompactionSeconds)
+    return this.addFamily(name, id, options.ttlSeconds ?? 0)
+  }
+
   async dropColumnFamily(family: ColumnFamily | string): Promise<void> {
     const cf = typeof family === 'string' ? this.columnFamily(family) : family
     this.families.delete(cf.name)

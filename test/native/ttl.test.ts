@@ -110,3 +110,21 @@ describe('TTL', () => {
     await db.close()
   })
 })
+
+describe('TTL changes', () => {
+  it('setTtl applies to existing entries', async () => {
+    const clock = new ManualClock(START)
+    const db = await RocksDB.open(tempDir(), { clock })
+    const cf = db.createColumnFamilySync('t', { ttlSeconds: 100 })
+    cf.put('k', 'v')
+    clock.advance(20)
+    expect(cf.getFresh('k')?.toString()).toBe('v')
+    cf.setTtl(10)
+    expect(cf.ttlSeconds).toBe(10)
+    expect(cf.getFresh('k')).toBeUndefined()
+    await db.compactRange(cf)
+    expect(cf.get('k')).toBeUndefined()
+    expect(() => cf.setTtl(-1)).toThrow(RangeError)
+    await db.close()
+  })
+})

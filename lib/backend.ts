@@ -1,0 +1,361 @@
+import { ClosedError, IncompatibleStateError, KeyGroupOutOfRangeError, KeyedStateError } from './errors'
+import { murmurHash, checkMaxParallelism } from './keygroups/assignment'
+import { CompositeKeyBuilder } from './keygroups/composite-key'
+import { keyGroupPrefixBytes, type KeyGroupPrefixBytes } from './keygroups/key-group-prefix'
+import { KeyGroupRange } from './keygroups/key-group-range'
+import type { ManualClock } from './native/clock'
+import type { ColumnFamily } from './native/column-family'
+import { RocksDB } from './native/rocksdb'
+import { ByteReader } from './serializers/byte-reader'
+import { ByteWriter } from './serializers/byte-writer'
+import { voidNamespace } from './serializers/primitives'
+import type { Serializer } from './serializers/serializer'
+import { AggregatingState, type AggregateFunction } from './state/aggregating-state'
+import { isAmbiguousKeyPossible } from './keygroups/composite-key'
+import { ListState } from './state/list-state'
+import { MapState } from './state/map-state'
+import { ReducingState } from './state/reducing-state'
+import type { StateContext } from './state/state-context'
+import { incompatibility, type StateKind, type StateMeta } from './state/state-meta'
+import { resolveTtl, type StateTtlConfig } from './state/ttl-config'
+import { ValueState } from './state/value-state'
+
+export interface KeyedStateBackendOptions<K> {
+  /** The RocksDB instance directory; this backend owns it (its contents are replaced on open). */
+  path: string
+  keySerializer: Serializer<K>
+  /** Number of key groups, fixed for the life of the job (1 to 32768). */
+  maxParallelism: number
+  /** The key groups this backend holds, e.g. `KeyGroupRange.forOperator(128, 3, 1)`. */
+  keyGroupRange: KeyGroupRange
+  /** A test clock for every TTL decision. */
+  clock?: ManualClock
+}
+
+export interface StateOptions<N> {
+  ttl?: StateTtlConfig
+  /** Serializer of the state's namespaces (windows, timer namespaces); default: no namespace. */
+  namespaceSerializer?: Serializer<N>
+  /** The namespace a state starts in; default undefined (the "void" namespace). */
+  defaultNamespace?: N
+}
+
+interface RegisteredState {
+  meta: StateMeta
+  cf: ColumnFamily
+  namespaceSerializer: Serializer<unknown>
+}
+
+const STATE_NAME = /^[\w.\-:]{1,200}$/
+
+/**
+ * Keyed state on RocksDB: states are scoped to the current key (`setCurrentKey`) and to a
+ * namespace, each state lives in its own column family with its own TTL, and keys are laid
+ * out by key group, as Flink's RocksDB backend does, so that state can be checkpointed and
+ * redistributed by key-group ranges.
+ */
+export class KeyedStateBackend<K> implements StateContext<K> {
+  readonly keySerializer: Serializer<K>
+  readonly maxParallelism: number
+  readonly keyGroupRange: KeyGroupRange
+  readonly keyGroupPrefixBytes: KeyGroupPrefixBytes
+  /** @internal */
+  readonly keyBuilder: CompositeKeyBuilder<K>
+  /** @internal */
+  readonly valueWriter = new ByteWriter(256)
+  /** @internal */
+  readonly valueReader = new ByteReader()
+  /** @internal */
+  readonly db: RocksDB
+  /** @internal Registered states in registration order (their kvStateId in snapshots). */
+  readonly states = new Map<string, RegisteredState>()
+  private key: K | undefined
+  private keyGroup = -1
+  private closed = false
+
+  private constructor(db: RocksDB, options: KeyedStateBackendOptions<K>) {
+    this.db = db
+    this.keySerializer = options.keySerializer
+    this.maxParallelism = options.maxParallelism
+    this.keyGroupRange = options.keyGroupRange
+    this.keyGroupPrefixBytes = keyGroupPrefixBytes(options.maxParallelism)
+    this.keyBuilder = new CompositeKeyBuilder(options.keySerializer, this.keyGroupPrefixBytes)
+  }
+
+  static async open<K>(options: KeyedStateBackendOptions<K>): Promise<KeyedStateBackend<K>> {
+    validateOptions(options)
+    const db = await RocksDB.open(options.path, { clock: options.clock })
+    try {
+      // A backend starts from nothing (or from what it restores): state left in the
+      // directory by an earlier run is not part of any checkpoint. Dropped under RocksDB's
+      // lock, so a directory another backend holds is refused (LockedError) untouched.
+      for (const cf of db.columnFamilies()) {
+        if (cf.name !== 'default') await db.dropColumnFamily(cf)
+      }
+      return new KeyedStateBackend(db, options)
+    } catch (error) {
+      await db.close()
+      throw error
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // current key
+
+  /** Makes `key` the key every state reads and writes. Throws KeyGroupOutOfRangeError for a key this backend does not hold. */
+  setCurrentKey(key: K): void {
+    const keyGroup = murmurHash(this.keySerializer.hashCode(key)) % this.maxParallelism
+    if (keyGroup < this.keyGroupRange.start || keyGroup > this.keyGroupRange.end) {
+      throw new KeyGroupOutOfRangeError(
+        `key ${describeKey(key)} belongs to key group ${keyGroup}, outside this backend's range ${this.keyGroupRange}`,
+      )
+    }
+    this.keyBuilder.setKeyAndKeyGroup(key, keyGroup)
+    this.key = key
+    this.keyGroup = keyGroup
+  }
+
+  get currentKey(): K | undefined {
+    return this.key
+  }
+
+  get currentKeyGroup(): number {
+    return this.keyGroup
+  }
+
+  /** @internal */
+  checkCurrentKey(): void {
+    if (this.keyGroup < 0) throw new KeyedStateError('NoCurrentKey', 'no current key: call setCurrentKey first')
+    if (this.closed) throw this.closedError()
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // states
+
+  valueState<V, N = undefined>(name: string, valueSerializer: Serializer<V>, options: StateOptions<N> = {}): ValueState<V, N> {
+    const { registered, defaultNamespace } = this.register(name, 'value', valueSerializer, undefined, options)
+    return new ValueState(this.context(), registered.meta, registered.cf, registered.namespaceSerializer as Serializer<N>, defaultNamespace, valueSerializer)
+  }
+
+  listState<V, N = undefined>(name: string, elementSerializer: Serializer<V>, options: StateOptions<N> = {}): ListState<V, N> {
+    const { registered, defaultNamespace } = this.register(name, 'list', elementSerializer, undefined, options)
+    return new ListState(this.context(), registered.meta, registered.cf, registered.namespaceSerializer as Serializer<N>, defaultNamespace, elementSerializer)
+  }
+
+  mapState<UK, UV, N = undefined>(
+    name: string,
+    userKeySerializer: Serializer<UK>,
+    valueSerializer: Serializer<UV>,
+    options: StateOptions<N> = {},
+  ): MapState<UK, UV, N> {
+    const { registered, defaultNamespace } = this.register(name, 'map', valueSerializer, userKeySerializer, options)
+    return new MapState(
+      this.context(),
+      registered.meta,
+      registered.cf,
+      registered.namespaceSerializer as Serializer<N>,
+      defaultNamespace,
+      userKeySerializer,
+      valueSerializer,
+    )
+  }
+
+  reducingState<V, N = undefined>(
+    name: string,
+    valueSerializer: Serializer<V>,
+    reduce: (accumulated: V, value: V) => V,
+    options: StateOptions<N> = {},
+  ): ReducingState<V, N> {
+    if (typeof reduce !== 'function') throw new TypeError('reduce must be a function')
+    const { registered, defaultNamespace } = this.register(name, 'reducing', valueSerializer, undefined, options)
+    return new ReducingState(this.context(), registered.meta, registered.cf, registered.namespaceSerializer as Serializer<N>, defaultNamespace, valueSerializer, reduce)
+  }
+
+  aggregatingState<IN, ACC, OUT, N = undefined>(
+    name: string,
+    accumulatorSerializer: Serializer<ACC>,
+    aggregate: AggregateFunction<IN, ACC, OUT>,
+    options: StateOptions<N> = {},
+  ): AggregatingState<IN, ACC, OUT, N> {
+    for (const method of ['createAccumulator', 'add', 'getResult'] as const) {
+      if (typeof aggregate?.[method] !== 'function') throw new TypeError(`aggregate.${method} must be a function`)
+    }
+    const { registered, defaultNamespace } = this.register(name, 'aggregating', accumulatorSerializer, undefined, options)
+    return new AggregatingState(
+      this.context(),
+      registered.meta,
+      registered.cf,
+      registered.namespaceSerializer as Serializer<N>,
+      defaultNamespace,
+      accumulatorSerializer,
+      aggregate,
+    )
+  }
+
+  /** The registered states' descriptions, in registration order. */
+  registeredStates(): StateMeta[] {
+    return [...this.states.values()].map((state) => state.meta)
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // all keys
+
+  /**
+   * The keys that have `stateName` state in `namespace`, lazily, in key-group order. Safe to
+   * write state while iterating (the scan reads a consistent view taken when it starts).
+   */
+  *getKeys<N = undefined>(stateName: string, namespace?: N): Generator<K> {
+    const state = this.registered(stateName)
+    const namespaceBytes = new ByteWriter(32)
+    const ambiguous = isAmbiguousKeyPossible(this.keySerializer, state.namespaceSerializer)
+    state.namespaceSerializer.write(namespace, namespaceBytes)
+    const expectedNamespace = Buffer.from(namespaceBytes.view())
+    const reader = new ByteReader()
+    const exact = state.meta.kind !== 'map'
+    let previous: Buffer | undefined
+    for (const [rocksKey] of state.cf.iterator()) {
+      reader.reset(rocksKey, this.keyGroupPrefixBytes)
+      const key = this.keySerializer.read(reader)
+      const keyEnd = reader.pos
+      if (ambiguous) skipLength(reader, keyEnd - this.keyGroupPrefixBytes)
+      const namespaceStart = reader.pos
+      const namespaceEnd = namespaceStart + expectedNamespace.length
+      if (namespaceEnd > rocksKey.length || !rocksKey.subarray(namespaceStart, namespaceEnd).equals(expectedNamespace)) continue
+      if (ambiguous) {
+        reader.pos = namespaceEnd
+        skipLength(reader, expectedNamespace.length)
+        if (exact && reader.pos !== rocksKey.length) continue
+      } else if (exact && namespaceEnd !== rocksKey.length) {
+        continue
+      }
+      // Map state has an entry per user key: report each key once.
+      const keyBytes = rocksKey.subarray(0, keyEnd)
+      if (previous !== undefined && previous.equals(keyBytes)) continue
+      previous = Buffer.from(keyBytes)
+      yield key
+    }
+  }
+
+  /** Calls `fn` for every key with `stateName` state in `namespace`, with that key set as current. */
+  applyToAllKeys<N = undefined>(stateName: string, namespace: N, fn: (key: K) => void): void {
+    const previousKey = this.key
+    try {
+      for (const key of this.getKeys(stateName, namespace)) {
+        this.setCurrentKey(key)
+        fn(key)
+      }
+    } finally {
+      if (previousKey !== undefined) this.setCurrentKey(previousKey)
+    }
+  }
+
+  /** Number of RocksDB entries of one state, or of all states (map state counts one per user key). */
+  numEntries(stateName?: string): number {
+    const states = stateName === undefined ? [...this.states.values()] : [this.registered(stateName)]
+    let count = 0
+    for (const state of states) {
+      const iterator = state.cf.iterator()
+      try {
+        while (!iterator.ended) count += iterator.nextBatch(10_000, 64 << 20).count
+      } finally {
+        iterator.close()
+      }
+    }
+    return count
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // lifetime
+
+  get isClosed(): boolean {
+    return this.closed
+  }
+
+  /** Closes the RocksDB instance; states used afterwards throw ClosedError. */
+  async close(): Promise<void> {
+    this.closed = true
+    await this.db.close()
+  }
+
+  private closedError(): ClosedError {
+    return new ClosedError('the keyed state backend is closed')
+  }
+
+  private context(): StateContext<unknown> {
+    return this as StateContext<unknown>
+  }
+
+  private registered(stateName: string): RegisteredState {
+    const state = this.states.get(stateName)
+    if (state === undefined) throw new KeyedStateError('UnknownState', `no state named '${stateName}' is registered`)
+    return state
+  }
+
+  private register<N>(
+    name: string,
+    kind: StateKind,
+    valueSerializer: Serializer<unknown>,
+    userKeySerializer: Serializer<unknown> | undefined,
+    options: StateOptions<N>,
+  ): { registered: RegisteredState; defaultNamespace: N } {
+    if (this.closed) throw this.closedError()
+    if (typeof name !== 'string' || !STATE_NAME.test(name) || name === 'default') {
+      throw new TypeError(`state name must be 1-200 characters of letters, digits, '_', '.', '-', ':' and not 'default', got '${String(name)}'`)
+    }
+    checkSerializer(valueSerializer, 'value serializer')
+    if (userKeySerializer !== undefined) checkSerializer(userKeySerializer, 'user key serializer')
+    const namespaceSerializer = (options.namespaceSerializer ?? voidNamespace) as Serializer<unknown>
+    checkSerializer(namespaceSerializer, 'namespace serializer')
+    const meta: StateMeta = {
+      name,
+      kind,
+      namespaceSerializer: namespaceSerializer.id,
+      valueSerializer: valueSerializer.id,
+      userKeySerializer: userKeySerializer?.id,
+      ttl: resolveTtl(options.ttl),
+    }
+    const defaultNamespace = options.defaultNamespace as N
+    const existing = this.states.get(name)
+    if (existing !== undefined) {
+      const problem = incompatibility(existing.meta, meta)
+      if (problem !== undefined) throw new IncompatibleStateError(`state '${name}' is registered with another layout: ${problem}`)
+      if (existing.meta.ttl.seconds !== meta.ttl.seconds) existing.cf.setTtl(meta.ttl.seconds)
+      existing.meta = meta
+      return { registered: existing, defaultNamespace }
+    }
+    const cf = this.db.createColumnFamilySync(name, { ttlSeconds: meta.ttl.seconds })
+    const registered: RegisteredState = { meta, cf, namespaceSerializer }
+    this.states.set(name, registered)
+    return { registered, defaultNamespace }
+  }
+}
+
+/** Skips the length written after a composite-key part of `length` bytes (see composite-key.ts). */
+function skipLength(reader: ByteReader, length: number): void {
+  do {
+    reader.take(1)
+    length >>>= 8
+  } while (length !== 0)
+}
+
+function checkSerializer(serializer: Serializer<unknown>, what: string): void {
+  if (typeof serializer?.write !== 'function' || typeof serializer.read !== 'function' || typeof serializer.id !== 'string') {
+    throw new TypeError(`${what} must be a Serializer (id, write, read, hashCode)`)
+  }
+}
+
+function validateOptions<K>(options: KeyedStateBackendOptions<K>): void {
+  if (typeof options?.path !== 'string' || options.path === '') throw new TypeError('path must be a non-empty string')
+  checkSerializer(options.keySerializer as Serializer<unknown>, 'keySerializer')
+  if (typeof options.keySerializer.hashCode !== 'function') throw new TypeError('keySerializer must have hashCode')
+  checkMaxParallelism(options.maxParallelism)
+  if (!(options.keyGroupRange instanceof KeyGroupRange)) throw new TypeError('keyGroupRange must be a KeyGroupRange')
+  if (options.keyGroupRange.isEmpty || options.keyGroupRange.end >= options.maxParallelism) {
+    throw new RangeError(`keyGroupRange ${options.keyGroupRange} must be non-empty and within 0..${options.maxParallelism - 1}`)
+  }
+}
+
+function describeKey(key: unknown): string {
+  const text = typeof key === 'bigint' ? `${key}n` : JSON.stringify(key) ?? String(key)
+  return text.length > 60 ? `${text.slice(0, 60)}…` : text
+}

@@ -1,0 +1,30 @@
+import type { ResolvedTtl } from './ttl-config'
+
+export type StateKind = 'value' | 'list' | 'map' | 'reducing' | 'aggregating'
+
+/**
+ * What identifies a registered state: recorded in every snapshot and compared when a state
+ * is registered again (after a restore, or twice in one backend), so that bytes written by
+ * one serializer are never read by another.
+ */
+export interface StateMeta {
+  name: string
+  kind: StateKind
+  namespaceSerializer: string
+  /** The value's serializer; for list state the element's, for aggregating state the accumulator's. */
+  valueSerializer: string
+  /** Map state only. */
+  userKeySerializer?: string
+  ttl: ResolvedTtl
+}
+
+/** Describes how `registered` and `requested` differ in what makes them incompatible, or undefined. */
+export function incompatibility(registered: StateMeta, requested: StateMeta): string | undefined {
+  const fields = ['kind', 'namespaceSerializer', 'valueSerializer', 'userKeySerializer'] as const
+  for (const field of fields) {
+    if (registered[field] !== requested[field]) {
+      return `${field} is '${String(registered[field])}', requested '${String(requested[field])}'`
+    }
+  }
+  return undefined
+}
