@@ -1,0 +1,95 @@
+import type { FileRef } from './file-ref'
+
+export interface TransferOptions {
+  /** Cancels the transfer; nothing of it is left behind (no partial file at the destination). */
+  signal?: AbortSignal
+  /** Called with the number of bytes moved since the previous call. */
+  onProgress?: (bytes: number) => void
+}
+
+export interface DownloadOptions extends TransferOptions {
+  /**
+   * Allows a hard link instead of a copy when the storage is local and on the same filesystem as
+   * the destination (otherwise it copies). The linked file is verified like a copy. Stored files
+   * are read-only, so only link files the reader never writes (RocksDB's SST files).
+   */
+  link?: boolean
+}
+
+/** A complete job checkpoint: the handles of every worker, as given to `completeCheckpoint`. */
+export interface JobCheckpoint {
+  jobId: string
+  checkpointId: number
+  handles: unknown[]
+}
+
+/**
+ * Where checkpoints live: files addressed by keys (`/`-separated relative paths, see `keyProblem`)
+ * plus a record of each job's complete checkpoints. Implementations may be remote (S3), so nothing
+ * here assumes a local filesystem except the optional `localPath`.
+ *
+ * Stored files are immutable once written: every write lands whole or not at all, and readers
+ * verify each file's size and SHA-256 against its `FileRef`, reporting a missing, truncated or
+ * altered file as `CorruptCheckpointError`. Keys read from handles that escape the storage (`..`,
+ * absolute paths, symlinks out of a local root) are refused with `CorruptCheckpointError`; invalid
+ * keys passed to writes are a `RangeError`.
+ */
+export interface CheckpointStorage {
+  /** Streams a local file to `key` (replacing what is there), hashing it on the way. */
+  uploadFile(localPath: string, key: string, options?: TransferOptions): Promise<FileRef>
+  /** Several `uploadFile`s through the storage's bounded pool; results in the input's order. */
+  uploadFiles(files: readonly { localPath: string; key: string }[], options?: TransferOptions): Promise<FileRef[]>
+  /** Writes bytes, or a stream of chunks, to `key` (replacing what is there). */
+  writeFile(key: string, data: Uint8Array | AsyncIterable<Uint8Array>, options?: TransferOptions): Promise<FileRef>
+
+  /**
+   * Copies (or links, see `DownloadOptions.link`) a verified file to `localPath`, creating its
+   * directory and replacing what is there; on failure `localPath` is left as it was.
+   */
+  downloadFile(ref: FileRef, localPath: string, options?: DownloadOptions): Promise<void>
+  /** Several `downloadFile`s through the storage's bounded pool. */
+  downloadFiles(files: readonly { ref: FileRef; localPath: string }[], options?: DownloadOptions): Promise<void>
+  /** The whole of a small file (metadata, manifests), verified. */
+  readFile(ref: FileRef, options?: TransferOptions): Promise<Buffer>
+  /**
+   * Local storages only: verifies the file and returns a path the caller may open and read in
+   * place (seeking to key groups of a full snapshot without copying it).
+   */
+  localPath?(ref: FileRef, options?: TransferOptions): Promise<string>
+
+  /** Removes `key`; a key that is not there is no error. */
+  deleteFile(key: string): Promise<void>
+  /** The size of the file at `key`, or `undefined` when there is none. */
+  stat(key: string): Promise<{ size: number } | undefined>
+  /** The keys starting with `prefix` (a plain string prefix, as S3's), sorted. */
+  list(prefix: string): Promise<string[]>
+
+  /**
+   * Records job checkpoint `checkpointId` as complete once every worker's handle is in: checks
+   * that each file the handles reference is present with its size, then writes the job manifest
+   * atomically (the checkpoint counts from that moment) and discards the checkpoints no longer
+   * retained. Checkpoint ids must increase; completing the same id with the same handles again is
+   * a no-op. If discarding fails the checkpoint stays complete and the discard is finished by a
+   * later call or `collectGarbage`.
+   */
+  completeCheckpoint(jobId: string, checkpointId: number, handles: readonly unknown[]): Promise<void>
+  /**
+   * The newest complete checkpoint of the job, its manifest verified; `undefined` when it has none.
+   * A damaged manifest is a `CorruptCheckpointError` (discarding that checkpoint falls back to the
+   * one before), never silently skipped.
+   */
+  latestCheckpoint(jobId: string): Promise<JobCheckpoint | undefined>
+  /** The ids of the job's complete checkpoints, ascending. */
+  checkpoints(jobId: string): Promise<number[]>
+  /**
+   * Stops counting the checkpoint as complete and deletes the files that no complete checkpoint of
+   * any job in this storage still references. Unknown ids are no error.
+   */
+  discardCheckpoint(jobId: string, checkpointId: number): Promise<void>
+  /**
+   * Finishes interrupted discards and removes leftovers of interrupted writes not touched for
+   * `olderThanMs` (default one hour). Files that no checkpoint references are kept: savepoints and
+   * checkpoints still being written look the same.
+   */
+  collectGarbage(options?: { olderThanMs?: number }): Promise<void>
+}

@@ -1,0 +1,228 @@
+import { chmodSync, readFileSync, renameSync, truncateSync, writeFileSync } from 'node:fs'
+import path from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { CorruptCheckpointError } from '../../lib/errors'
+import type { FileRef } from '../../lib/storage/file-ref'
+import { FsCheckpointStorage } from '../../lib/storage/fs-checkpoint-storage'
+import { checkpointFileKey, manifestKey, parseManifestKey, sharedFileKey } from '../../lib/storage/layout'
+import { useTempDirs } from '../helpers/temp-dir'
+import { flipBit } from './helpers'
+
+const tempDir = useTempDirs()
+
+/** A stand-in for an incremental handle: shared SST files plus one file of its own. */
+function handle(backendId: string, checkpointId: number, shared: FileRef[], own: FileRef) {
+  return {
+    kind: 'incremental',
+    backendId,
+    checkpointId,
+    keyGroupRange: { start: 0, end: 127 },
+    sharedFiles: Object.fromEntries(shared.map((ref) => [path.posix.basename(ref.key), ref])),
+    metadata: own,
+  }
+}
+
+function setup(retain?: number) {
+  const root = tempDir('checkpoints')
+  const storage = new FsCheckpointStorage(root, { retain })
+  const put = (key: string) => storage.writeFile(key, Buffer.from(`contents of ${key}`))
+  const own = (id: number, backend = 'b1') => put(checkpointFileKey(id, backend, 'metadata'))
+  const sst = (name: string, backend = 'b1') => put(sharedFileKey(backend, name))
+  return { root, storage, own, sst }
+}
+
+describe('layout', () => {
+  it('builds and reads the documented keys', () => {
+    expect(sharedFileKey('b1', '000012.sst')).toBe('shared/b1/000012.sst')
+    expect(checkpointFileKey(17, 'b1', 'stream')).toBe('chk-17/b1/stream')
+    expect(manifestKey('job', 17, 'complete')).toBe('jobs/job/chk-17.json')
+    expect(manifestKey('job', 17, 'discarding')).toBe('jobs/job/discard-17.json')
+    expect(parseManifestKey('jobs/job/chk-17.json')).toEqual({ jobId: 'job', checkpointId: 17, state: 'complete' })
+    expect(parseManifestKey('jobs/job/discard-0.json')).toEqual({ jobId: 'job', checkpointId: 0, state: 'discarding' })
+    for (const key of ['jobs/job/chk-017.json', 'jobs/job/chk-1.json.tmp', 'jobs/a/b/chk-1.json', 'jobs/job/chk-99999999999999999.json']) {
+      expect(parseManifestKey(key)).toBeUndefined()
+    }
+  })
+
+  it('refuses ids that would not be one path segment', () => {
+    expect(() => sharedFileKey('a/b', 'x')).toThrow(RangeError)
+    expect(() => sharedFileKey('b', '..')).toThrow(RangeError)
+    expect(() => checkpointFileKey(-1, 'b', 'x')).toThrow(RangeError)
+    expect(() => checkpointFileKey(1.5, 'b', 'x')).toThrow(RangeError)
+    expect(() => manifestKey('', 1, 'complete')).toThrow(RangeError)
+  })
+})
+
+describe('job checkpoints', () => {
+  it('the latest complete checkpoint carries every worker handle', async () => {
+    const { storage, own, sst } = setup(3)
+    expect(await storage.latestCheckpoint('job')).toBeUndefined()
+    const shared = await sst('1.sst')
+    const handles = [handle('b1', 1, [shared], await own(1)), handle('b2', 1, [], await own(1, 'b2'))]
+    await storage.completeCheckpoint('job', 1, handles)
+    await storage.completeCheckpoint('job', 2, [handle('b1', 2, [shared], await own(2))])
+    expect(await storage.checkpoints('job')).toEqual([1, 2])
+    expect(await storage.checkpoints('other-job')).toEqual([])
+    expect(await storage.latestCheckpoint('job')).toEqual({ jobId: 'job', checkpointId: 2, handles: [handle('b1', 2, [shared], await own(2))] })
+    await storage.discardCheckpoint('job', 2)
+    expect(await storage.latestCheckpoint('job')).toEqual({ jobId: 'job', checkpointId: 1, handles })
+  })
+
+  it('ignores a checkpoint whose manifest was never written', async () => {
+    const { root, storage, own } = setup(3)
+    await storage.completeCheckpoint('job', 1, [handle('b1', 1, [], await own(1))])
+    // Checkpoint 2: every file uploaded, then a crash while its manifest was being written.
+    await own(2)
+    writeFileSync(path.join(root, 'jobs/job/.tmp-0011223344556677'), '{"format":"rocksdb-keyed-state/job-ch')
+    expect(await storage.checkpoints('job')).toEqual([1])
+    expect((await storage.latestCheckpoint('job'))?.checkpointId).toBe(1)
+  })
+
+  it('will not complete a checkpoint whose files are missing or of the wrong size', async () => {
+    const { storage, own } = setup()
+    const ref = await own(1)
+    await expect(storage.completeCheckpoint('job', 1, [handle('b1', 1, [], { ...ref, key: 'chk-1/b1/nothing' })])).rejects.toThrow(/'chk-1\/b1\/nothing' is missing/)
+    await expect(storage.completeCheckpoint('job', 1, [handle('b1', 1, [], { ...ref, size: 3 })])).rejects.toThrow(CorruptCheckpointError)
+    await expect(storage.completeCheckpoint('job', 1, [handle('b1', 1, [], { ...ref, key: '../escape' })])).rejects.toThrow(CorruptCheckpointError)
+    expect(await storage.latestCheckpoint('job')).toBeUndefined()
+    expect(await storage.list('jobs/')).toEqual([])
+  })
+
+  it('checks its arguments', async () => {
+    const { storage, own } = setup()
+    const h = handle('b1', 1, [], await own(1))
+    await expect(storage.completeCheckpoint('a/b', 1, [h])).rejects.toThrow(RangeError)
+    await expect(storage.completeCheckpoint('job', -1, [h])).rejects.toThrow(RangeError)
+    await expect(storage.completeCheckpoint('job', 1, [])).rejects.toThrow(TypeError)
+    await expect(storage.completeCheckpoint('job', 1, [{ n: 1n }])).rejects.toThrow(TypeError) // not JSON
+    await expect(storage.latestCheckpoint('..')).rejects.toThrow(RangeError)
+  })
+
+  it('ids must increase; completing the same checkpoint again with the same handles is a no-op', async () => {
+    const { storage, own } = setup(3)
+    const h1 = handle('b1', 1, [], await own(1))
+    const h2 = handle('b1', 2, [], await own(2))
+    await storage.completeCheckpoint('job', 2, [h2])
+    await storage.completeCheckpoint('job', 2, [h2])
+    await expect(storage.completeCheckpoint('job', 2, [h1])).rejects.toThrow(/already complete with other handles/)
+    await expect(storage.completeCheckpoint('job', 1, [h1])).rejects.toThrow(/must increase/)
+    expect(await storage.checkpoints('job')).toEqual([2])
+  })
+
+  it('keeps `retain` checkpoints and deletes only files no retained checkpoint references', async () => {
+    const { storage, own, sst } = setup(2)
+    const [a, b, c] = [await sst('a.sst'), await sst('b.sst'), await sst('c.sst')]
+    const complete = async (id: number, shared: FileRef[]) => storage.completeCheckpoint('job', id, [handle('b1', id, shared, await own(id))])
+
+    await complete(1, [a, b])
+    await complete(2, [a, b])
+    await complete(3, [b, c]) // subsumes 1: its own file goes, a and b stay (2 uses them)
+    expect(await storage.checkpoints('job')).toEqual([2, 3])
+    expect(await storage.list('')).toEqual([
+      'chk-2/b1/metadata', 'chk-3/b1/metadata', 'jobs/job/chk-2.json', 'jobs/job/chk-3.json', 'shared/b1/a.sst', 'shared/b1/b.sst', 'shared/b1/c.sst',
+    ])
+    await complete(4, [c]) // subsumes 2: a goes (nobody left uses it), b stays (3 uses it)
+    expect(await storage.list('shared/')).toEqual(['shared/b1/b.sst', 'shared/b1/c.sst'])
+    await complete(5, [c]) // subsumes 3: b goes
+    expect(await storage.list('')).toEqual(['chk-4/b1/metadata', 'chk-5/b1/metadata', 'jobs/job/chk-4.json', 'jobs/job/chk-5.json', 'shared/b1/c.sst'])
+  })
+
+  it('retains one checkpoint by default', async () => {
+    const { storage, own, sst } = setup()
+    const a = await sst('a.sst')
+    await storage.completeCheckpoint('job', 1, [handle('b1', 1, [a], await own(1))])
+    await storage.completeCheckpoint('job', 2, [handle('b1', 2, [a], await own(2))])
+    expect(await storage.checkpoints('job')).toEqual([2])
+    expect(await storage.list('')).toEqual(['chk-2/b1/metadata', 'jobs/job/chk-2.json', 'shared/b1/a.sst'])
+  })
+
+  it('keeps a file while a checkpoint of another job in the same storage references it', async () => {
+    const { storage, own, sst } = setup()
+    const a = await sst('a.sst')
+    await storage.completeCheckpoint('job-a', 1, [handle('b1', 1, [a], await own(1))])
+    await storage.completeCheckpoint('job-b', 1, [handle('b2', 1, [a], await own(1, 'b2'))])
+    await storage.discardCheckpoint('job-a', 1)
+    expect(await storage.list('')).toEqual(['chk-1/b2/metadata', 'jobs/job-b/chk-1.json', 'shared/b1/a.sst'])
+    await storage.discardCheckpoint('job-b', 1)
+    await storage.discardCheckpoint('job-b', 1) // unknown now: no error
+    expect(await storage.list('')).toEqual([])
+  })
+
+  it('a discard interrupted by a crash is finished by collectGarbage, and never touches complete checkpoints', async () => {
+    const { root, storage, own, sst } = setup(3)
+    const [a, b] = [await sst('a.sst'), await sst('b.sst')]
+    await storage.completeCheckpoint('job', 1, [handle('b1', 1, [a, b], await own(1))])
+    await storage.completeCheckpoint('job', 2, [handle('b1', 2, [b], await own(2))])
+    // The crash: checkpoint 1's manifest was renamed aside, one of its files deleted, then nothing.
+    renameSync(path.join(root, 'jobs/job/chk-1.json'), path.join(root, 'jobs/job/discard-1.json'))
+    await storage.deleteFile('chk-1/b1/metadata')
+    expect(await storage.checkpoints('job')).toEqual([2])
+    await storage.collectGarbage()
+    expect(await storage.list('')).toEqual(['chk-2/b1/metadata', 'jobs/job/chk-2.json', 'shared/b1/b.sst'])
+    expect((await storage.latestCheckpoint('job'))?.checkpointId).toBe(2)
+  })
+
+  it('a corrupt discard record leaves its files as orphans instead of failing forever', async () => {
+    const { root, storage, own } = setup()
+    await storage.completeCheckpoint('job', 1, [handle('b1', 1, [], await own(1))])
+    writeFileSync(path.join(root, 'jobs/job/discard-0.json'), 'not json')
+    await storage.collectGarbage()
+    expect(await storage.list('jobs/')).toEqual(['jobs/job/chk-1.json'])
+  })
+
+  describe('rejects a damaged manifest with CorruptCheckpointError', () => {
+    async function completed() {
+      const { root, storage, own } = setup()
+      await storage.completeCheckpoint('job', 1, [handle('b1', 1, [], await own(1))])
+      const file = path.join(root, 'jobs/job/chk-1.json')
+      return { storage, file, text: readFileSync(file, 'utf8') }
+    }
+    const rewrite = (file: string, text: string) => {
+      chmodSync(file, 0o644)
+      writeFileSync(file, text)
+    }
+
+    it('a flipped bit in the handles', async () => {
+      const { storage, file, text } = await completed()
+      flipBit(file, text.indexOf('"keyGroupRange"') + 3)
+      await expect(storage.latestCheckpoint('job')).rejects.toThrow(/does not match its checksum/)
+    })
+
+    it('truncated', async () => {
+      const { storage, file, text } = await completed()
+      truncateSync(file, text.length - 5)
+      await expect(storage.latestCheckpoint('job')).rejects.toThrow(/not valid JSON/)
+    })
+
+    it('a newer version', async () => {
+      const { storage, file, text } = await completed()
+      rewrite(file, text.replace('"version":1', '"version":2'))
+      await expect(storage.latestCheckpoint('job')).rejects.toThrow(/version 2/)
+    })
+
+    it('naming another checkpoint', async () => {
+      const { storage, file, text } = await completed()
+      rewrite(file, text.replace('"checkpointId":1', '"checkpointId":7'))
+      await expect(storage.latestCheckpoint('job')).rejects.toThrow(CorruptCheckpointError)
+    })
+
+    it('not a manifest at all', async () => {
+      const { storage, file } = await completed()
+      rewrite(file, '[]')
+      await expect(storage.latestCheckpoint('job')).rejects.toThrow(/not a job checkpoint manifest/)
+    })
+
+    it('and then deletes nothing, since what that manifest references is unknown', async () => {
+      const { storage, file } = await completed()
+      rewrite(file, '{')
+      const first = await storage.writeFile('chk-1/b9/metadata', Buffer.from('x'))
+      await storage.completeCheckpoint('other', 1, [{ metadata: first }])
+      const second = await storage.writeFile('chk-2/b9/metadata', Buffer.from('y'))
+      await expect(storage.completeCheckpoint('other', 2, [{ metadata: second }])).rejects.toThrow(/jobs\/job\/chk-1.json/)
+      // Checkpoint 2 is complete; the discard of 1 waits, its file kept.
+      expect(await storage.checkpoints('other')).toEqual([2])
+      expect(await storage.list('')).toContain('jobs/other/discard-1.json')
+      expect(await storage.stat('chk-1/b9/metadata')).toEqual({ size: 1 })
+    })
+  })
+})
