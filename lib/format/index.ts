@@ -1,0 +1,5 @@
+export * from './full-snapshot-format'
+export { FullSnapshotWriter, type FullSnapshotWriterOptions, type FullSnapshotResult } from './full-snapshot-writer'
+export { FullSnapshotReader, type FullSnapshotReaderOptions, type ReadKeyGroupOptions } from './full-snapshot-reader'
+export { SnapshotEntryBatch } from './snapshot-entry-batch'
+export { CODECS, codecByName, type Codec, type CodecName } from './codecs'
