@@ -1,0 +1,6 @@
+export type { Timer, TimeDomain } from './timer'
+export type { TimerQueue } from './timer-queue'
+export { HeapTimerQueue } from './heap-timer-queue'
+export { RocksDBTimerQueue, DEFAULT_TIMER_CACHE_SIZE, type RocksDBTimerQueueOptions } from './rocksdb-timer-queue'
+export { TimerCodec, writeTimestamp, readTimestamp, TIMESTAMP_BYTES, type TimerCodecOptions } from './timer-key'
+export { TimerService, createTimerService, type TimerContext, type TimerServiceOptions } from './timer-service'
