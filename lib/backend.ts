@@ -1,4 +1,12 @@
+import { randomUUID } from 'node:crypto'
+import { mkdir, rm } from 'node:fs/promises'
 import { ClosedError, IncompatibleStateError, KeyGroupOutOfRangeError, KeyedStateError } from './errors'
+import { restoreFull, type RestoreProgress } from './restore/full-restore'
+import { parseKeyedStateHandle, type KeyedStateHandle } from './snapshot/keyed-state-handle'
+import { startFullSnapshot, type SnapshotOptions } from './snapshot/full-snapshot'
+import type { SnapshotStateMeta } from './snapshot/state-snapshot-meta'
+import type { CheckpointStorage } from './storage/checkpoint-storage'
+import { checkCheckpointId } from './storage/layout'
 import { murmurHash, checkMaxParallelism } from './keygroups/assignment'
 import { CompositeKeyBuilder } from './keygroups/composite-key'
 import { keyGroupPrefixBytes, type KeyGroupPrefixBytes } from './keygroups/key-group-prefix'
@@ -30,6 +38,17 @@ export interface KeyedStateBackendOptions<K> {
   keyGroupRange: KeyGroupRange
   /** A test clock for every TTL decision. */
   clock?: ManualClock
+  /**
+   * Handles (as `snapshot()` returned them, or parsed from JSON) to restore from: any number,
+   * with any key-group ranges; only the key groups of `keyGroupRange` are taken. [] or absent
+   * for a fresh start.
+   */
+  restoreFrom?: readonly unknown[]
+  /** Where `restoreFrom`'s files are; required when restoring. */
+  storage?: CheckpointStorage
+  /** Cancels a restore. */
+  signal?: AbortSignal
+  onRestoreProgress?: (progress: RestoreProgress) => void
 }
 
 export interface StateOptions<N> {
@@ -43,7 +62,13 @@ export interface StateOptions<N> {
 interface RegisteredState {
   meta: StateMeta
   cf: ColumnFamily
-  namespaceSerializer: Serializer<unknown>
+  /** Undefined for a state restored from a snapshot and not registered again yet. */
+  namespaceSerializer?: Serializer<unknown>
+}
+
+interface RunningSnapshot {
+  controller: AbortController
+  done: Promise<unknown>
 }
 
 const STATE_NAME = /^[\w.\-:]{1,200}$/
@@ -69,12 +94,19 @@ export class KeyedStateBackend<K> implements StateContext<K> {
   readonly db: RocksDB
   /** @internal Registered states in registration order (their kvStateId in snapshots). */
   readonly states = new Map<string, RegisteredState>()
+  /** Identifies this backend's files in checkpoint storage. */
+  readonly backendId = randomUUID()
+  /** @internal Local scratch space beside the instance directory (snapshot streams, downloads). */
+  readonly workDirectory: string
   private key: K | undefined
   private keyGroup = -1
   private closed = false
+  private readonly running = new Set<RunningSnapshot>()
+  private lastCompletedCheckpoint = -1
 
   private constructor(db: RocksDB, options: KeyedStateBackendOptions<K>) {
     this.db = db
+    this.workDirectory = `${options.path}.work`
     this.keySerializer = options.keySerializer
     this.maxParallelism = options.maxParallelism
     this.keyGroupRange = options.keyGroupRange
@@ -92,11 +124,107 @@ export class KeyedStateBackend<K> implements StateContext<K> {
       for (const cf of db.columnFamilies()) {
         if (cf.name !== 'default') await db.dropColumnFamily(cf)
       }
-      return new KeyedStateBackend(db, options)
+      const backend = new KeyedStateBackend(db, options)
+      await rm(backend.workDirectory, { recursive: true, force: true })
+      await backend.restore(options)
+      return backend
     } catch (error) {
+      // Never leave a half-restored instance behind.
       await db.close()
+      await rm(options.path, { recursive: true, force: true })
+      await rm(`${options.path}.work`, { recursive: true, force: true })
       throw error
     }
+  }
+
+  private async restore(options: KeyedStateBackendOptions<K>): Promise<void> {
+    const handles = (options.restoreFrom ?? []).map(parseKeyedStateHandle)
+    if (handles.length === 0) return
+    if (options.storage === undefined) throw new TypeError('restoreFrom needs the storage its files are in (option storage)')
+    await mkdir(this.workDirectory, { recursive: true })
+    try {
+      await restoreFull(
+        {
+          db: this.db,
+          keySerializer: this.keySerializer.id,
+          maxParallelism: this.maxParallelism,
+          keyGroupRange: this.keyGroupRange,
+          restoreState: (meta) => this.restoreState(meta),
+          workDirectory: this.workDirectory,
+        },
+        handles,
+        options.storage,
+        { signal: options.signal, onProgress: options.onRestoreProgress },
+      )
+    } finally {
+      await rm(this.workDirectory, { recursive: true, force: true })
+    }
+  }
+
+  /** A state recorded in a snapshot: registered with its recorded layout and TTL, serializers bound later. */
+  private restoreState(recorded: SnapshotStateMeta): ColumnFamily {
+    const { kvStateId: _, ...meta } = recorded
+    const existing = this.states.get(meta.name)
+    if (existing !== undefined) {
+      const problem = incompatibility(existing.meta, meta)
+      if (problem !== undefined) throw new IncompatibleStateError(`snapshots disagree about state '${meta.name}': ${problem}`)
+      return existing.cf
+    }
+    checkStateName(meta.name)
+    const ttl = resolveTtl(meta.ttl.seconds > 0 ? meta.ttl : undefined)
+    const cf = this.db.createColumnFamilySync(meta.name, { ttlSeconds: ttl.seconds })
+    this.states.set(meta.name, { meta: { ...meta, ttl }, cf })
+    return cf
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // checkpoints
+
+  /**
+   * Takes a full snapshot of every state: the RocksDB snapshot is taken now (synchronously),
+   * the stream is written and uploaded in the background while the service keeps writing.
+   * Several snapshots may run at once; `close()` aborts the running ones.
+   */
+  snapshot(checkpointId: number, storage: CheckpointStorage, options: SnapshotOptions = {}): Promise<KeyedStateHandle> {
+    if (this.closed) return Promise.reject(this.closedError())
+    checkCheckpointId(checkpointId)
+    const controller = new AbortController()
+    const signal = options.signal === undefined ? controller.signal : AbortSignal.any([options.signal, controller.signal])
+    const states = [...this.states.values()].map(({ meta, cf }) => ({ meta, cf }))
+    const done = startFullSnapshot(
+      {
+        db: this.db,
+        backendId: this.backendId,
+        keySerializer: this.keySerializer.id,
+        maxParallelism: this.maxParallelism,
+        keyGroupPrefixBytes: this.keyGroupPrefixBytes,
+        keyGroupRange: this.keyGroupRange,
+        states,
+        workDirectory: this.workDirectory,
+      },
+      checkpointId,
+      storage,
+      { ...options, signal },
+    )
+    const entry: RunningSnapshot = { controller, done }
+    this.running.add(entry)
+    return done.finally(() => this.running.delete(entry))
+  }
+
+  /** The checkpoint `checkpointId` completed (every worker's snapshot is in). */
+  async notifyCheckpointComplete(checkpointId: number): Promise<void> {
+    checkCheckpointId(checkpointId)
+    this.lastCompletedCheckpoint = Math.max(this.lastCompletedCheckpoint, checkpointId)
+  }
+
+  /** The checkpoint `checkpointId` will not complete: a snapshot of it still running is aborted. */
+  async notifyCheckpointAborted(checkpointId: number): Promise<void> {
+    checkCheckpointId(checkpointId)
+  }
+
+  /** The newest checkpoint reported complete; -1 before the first. */
+  get lastCompletedCheckpointId(): number {
+    return this.lastCompletedCheckpoint
   }
 
   // ---------------------------------------------------------------------------------------
@@ -133,13 +261,13 @@ export class KeyedStateBackend<K> implements StateContext<K> {
   // states
 
   valueState<V, N = undefined>(name: string, valueSerializer: Serializer<V>, options: StateOptions<N> = {}): ValueState<V, N> {
-    const { registered, defaultNamespace } = this.register(name, 'value', valueSerializer, undefined, options)
-    return new ValueState(this.context(), registered.meta, registered.cf, registered.namespaceSerializer as Serializer<N>, defaultNamespace, valueSerializer)
+    const { registered, namespaceSerializer, defaultNamespace } = this.register(name, 'value', valueSerializer, undefined, options)
+    return new ValueState(this.context(), registered.meta, registered.cf, namespaceSerializer as Serializer<N>, defaultNamespace, valueSerializer)
   }
 
   listState<V, N = undefined>(name: string, elementSerializer: Serializer<V>, options: StateOptions<N> = {}): ListState<V, N> {
-    const { registered, defaultNamespace } = this.register(name, 'list', elementSerializer, undefined, options)
-    return new ListState(this.context(), registered.meta, registered.cf, registered.namespaceSerializer as Serializer<N>, defaultNamespace, elementSerializer)
+    const { registered, namespaceSerializer, defaultNamespace } = this.register(name, 'list', elementSerializer, undefined, options)
+    return new ListState(this.context(), registered.meta, registered.cf, namespaceSerializer as Serializer<N>, defaultNamespace, elementSerializer)
   }
 
   mapState<UK, UV, N = undefined>(
@@ -148,12 +276,12 @@ export class KeyedStateBackend<K> implements StateContext<K> {
     valueSerializer: Serializer<UV>,
     options: StateOptions<N> = {},
   ): MapState<UK, UV, N> {
-    const { registered, defaultNamespace } = this.register(name, 'map', valueSerializer, userKeySerializer, options)
+    const { registered, namespaceSerializer, defaultNamespace } = this.register(name, 'map', valueSerializer, userKeySerializer, options)
     return new MapState(
       this.context(),
       registered.meta,
       registered.cf,
-      registered.namespaceSerializer as Serializer<N>,
+      namespaceSerializer as Serializer<N>,
       defaultNamespace,
       userKeySerializer,
       valueSerializer,
@@ -167,8 +295,8 @@ export class KeyedStateBackend<K> implements StateContext<K> {
     options: StateOptions<N> = {},
   ): ReducingState<V, N> {
     if (typeof reduce !== 'function') throw new TypeError('reduce must be a function')
-    const { registered, defaultNamespace } = this.register(name, 'reducing', valueSerializer, undefined, options)
-    return new ReducingState(this.context(), registered.meta, registered.cf, registered.namespaceSerializer as Serializer<N>, defaultNamespace, valueSerializer, reduce)
+    const { registered, namespaceSerializer, defaultNamespace } = this.register(name, 'reducing', valueSerializer, undefined, options)
+    return new ReducingState(this.context(), registered.meta, registered.cf, namespaceSerializer as Serializer<N>, defaultNamespace, valueSerializer, reduce)
   }
 
   aggregatingState<IN, ACC, OUT, N = undefined>(
@@ -180,12 +308,12 @@ export class KeyedStateBackend<K> implements StateContext<K> {
     for (const method of ['createAccumulator', 'add', 'getResult'] as const) {
       if (typeof aggregate?.[method] !== 'function') throw new TypeError(`aggregate.${method} must be a function`)
     }
-    const { registered, defaultNamespace } = this.register(name, 'aggregating', accumulatorSerializer, undefined, options)
+    const { registered, namespaceSerializer, defaultNamespace } = this.register(name, 'aggregating', accumulatorSerializer, undefined, options)
     return new AggregatingState(
       this.context(),
       registered.meta,
       registered.cf,
-      registered.namespaceSerializer as Serializer<N>,
+      namespaceSerializer as Serializer<N>,
       defaultNamespace,
       accumulatorSerializer,
       aggregate,
@@ -206,6 +334,9 @@ export class KeyedStateBackend<K> implements StateContext<K> {
    */
   *getKeys<N = undefined>(stateName: string, namespace?: N): Generator<K> {
     const state = this.registered(stateName)
+    if (state.namespaceSerializer === undefined) {
+      throw new KeyedStateError('UnknownState', `state '${stateName}' was restored but is not registered yet: register it to read its keys`)
+    }
     const namespaceBytes = new ByteWriter(32)
     const ambiguous = isAmbiguousKeyPossible(this.keySerializer, state.namespaceSerializer)
     state.namespaceSerializer.write(namespace, namespaceBytes)
@@ -271,10 +402,13 @@ export class KeyedStateBackend<K> implements StateContext<K> {
     return this.closed
   }
 
-  /** Closes the RocksDB instance; states used afterwards throw ClosedError. */
+  /** Aborts running snapshots, then closes the RocksDB instance; states used afterwards throw ClosedError. */
   async close(): Promise<void> {
     this.closed = true
+    for (const snapshot of this.running) snapshot.controller.abort(new ClosedError('the keyed state backend closed during the snapshot'))
+    await Promise.allSettled([...this.running].map((snapshot) => snapshot.done))
     await this.db.close()
+    await rm(this.workDirectory, { recursive: true, force: true })
   }
 
   private closedError(): ClosedError {
@@ -297,11 +431,9 @@ export class KeyedStateBackend<K> implements StateContext<K> {
     valueSerializer: Serializer<unknown>,
     userKeySerializer: Serializer<unknown> | undefined,
     options: StateOptions<N>,
-  ): { registered: RegisteredState; defaultNamespace: N } {
+  ): { registered: RegisteredState; namespaceSerializer: Serializer<unknown>; defaultNamespace: N } {
     if (this.closed) throw this.closedError()
-    if (typeof name !== 'string' || !STATE_NAME.test(name) || name === 'default') {
-      throw new TypeError(`state name must be 1-200 characters of letters, digits, '_', '.', '-', ':' and not 'default', got '${String(name)}'`)
-    }
+    checkStateName(name)
     checkSerializer(valueSerializer, 'value serializer')
     if (userKeySerializer !== undefined) checkSerializer(userKeySerializer, 'user key serializer')
     const namespaceSerializer = (options.namespaceSerializer ?? voidNamespace) as Serializer<unknown>
@@ -321,16 +453,25 @@ export class KeyedStateBackend<K> implements StateContext<K> {
       if (problem !== undefined) throw new IncompatibleStateError(`state '${name}' is registered with another layout: ${problem}`)
       if (existing.meta.ttl.seconds !== meta.ttl.seconds) existing.cf.setTtl(meta.ttl.seconds)
       existing.meta = meta
-      return { registered: existing, defaultNamespace }
+      existing.namespaceSerializer = namespaceSerializer
+      return { registered: existing, namespaceSerializer, defaultNamespace }
     }
     const cf = this.db.createColumnFamilySync(name, { ttlSeconds: meta.ttl.seconds })
     const registered: RegisteredState = { meta, cf, namespaceSerializer }
     this.states.set(name, registered)
-    return { registered, defaultNamespace }
+    return { registered, namespaceSerializer, defaultNamespace }
   }
 }
 
 /** Skips the length written after a composite-key part of `length` bytes (see composite-key.ts). */
+function checkStateName(name: string): void {
+  if (typeof name !== 'string' || !STATE_NAME.test(name) || name === 'default' || name.startsWith('_')) {
+    throw new TypeError(
+      `state name must be 1-200 characters of letters, digits, '_', '.', '-', ':', not start with '_' (reserved) and not be 'default', got '${String(name)}'`,
+    )
+  }
+}
+
 function skipLength(reader: ByteReader, length: number): void {
   do {
     reader.take(1)

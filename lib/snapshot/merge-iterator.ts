@@ -1,0 +1,98 @@
+import type { Iterator } from '../native/iterator'
+
+/** One state's iterator in a merge: its kvStateId and the current batch of entries. */
+class StateCursor {
+  keys: Buffer[] = []
+  values: Buffer[] = []
+  index = 0
+
+  constructor(
+    readonly kvStateId: number,
+    private readonly iterator: Iterator,
+    private readonly batchCount: number,
+    private readonly batchBytes: number,
+  ) {}
+
+  get hasEntry(): boolean {
+    return this.index < this.keys.length
+  }
+
+  /** Loads the next batch once the current one is used up; false when the state has no more. */
+  async refill(): Promise<boolean> {
+    if (this.hasEntry) return true
+    if (this.iterator.ended) return false
+    const batch = await this.iterator.nextBatchAsync(this.batchCount, this.batchBytes)
+    const keys: Buffer[] = []
+    const values: Buffer[] = []
+    batch.forEach((key, value) => {
+      keys.push(key)
+      values.push(value)
+    })
+    this.keys = keys
+    this.values = values
+    this.index = 0
+    return keys.length > 0 || (await this.refill())
+  }
+}
+
+export interface MergeInput {
+  kvStateId: number
+  iterator: Iterator
+}
+
+export interface MergeOptions {
+  prefixBytes: 1 | 2
+  batchCount?: number
+  batchBytes?: number
+  signal?: AbortSignal
+  /** Awaited after every emitted run of entries: the consumer's back-pressure. */
+  drain?: () => Promise<void> | void
+}
+
+function keyGroupOf(key: Buffer, prefixBytes: 1 | 2): number {
+  return prefixBytes === 1 ? key[0] : (key[0] << 8) | key[1]
+}
+
+/**
+ * Merges one sorted iterator per state into the order of a full snapshot: by key group,
+ * then kvStateId, then key. Within a state the keys of one key group are contiguous, so the
+ * merge picks the next (key group, state) run and emits it whole: one choice per run, not
+ * per entry. Batches are read off the event loop; memory stays at one batch per state.
+ */
+export async function mergeByKeyGroup(
+  inputs: MergeInput[],
+  options: MergeOptions,
+  emit: (kvStateId: number, key: Buffer, value: Buffer) => void,
+): Promise<void> {
+  const { prefixBytes, batchCount = 1000, batchBytes = 1 << 20, signal, drain } = options
+  let cursors = inputs.map((input) => new StateCursor(input.kvStateId, input.iterator, batchCount, batchBytes))
+  cursors = (await Promise.all(cursors.map(async (cursor) => ((await cursor.refill()) ? cursor : undefined)))).filter(
+    (cursor): cursor is StateCursor => cursor !== undefined,
+  )
+  while (cursors.length > 0) {
+    signal?.throwIfAborted()
+    let next = cursors[0]
+    let nextGroup = keyGroupOf(next.keys[next.index], prefixBytes)
+    for (let i = 1; i < cursors.length; i++) {
+      const cursor = cursors[i]
+      const group = keyGroupOf(cursor.keys[cursor.index], prefixBytes)
+      if (group < nextGroup || (group === nextGroup && cursor.kvStateId < next.kvStateId)) {
+        next = cursor
+        nextGroup = group
+      }
+    }
+    let more = true
+    while (more) {
+      const { keys, values } = next
+      let index = next.index
+      while (index < keys.length && keyGroupOf(keys[index], prefixBytes) === nextGroup) {
+        emit(next.kvStateId, keys[index], values[index])
+        index++
+      }
+      next.index = index
+      await drain?.()
+      more = index === keys.length && (await next.refill()) && keyGroupOf(next.keys[next.index], prefixBytes) === nextGroup
+    }
+    if (!(await next.refill())) cursors = cursors.filter((cursor) => cursor !== next)
+  }
+}

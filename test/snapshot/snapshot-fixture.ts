@@ -1,0 +1,42 @@
+import path from 'node:path'
+import { afterEach } from 'vitest'
+import { FsCheckpointStorage, KeyGroupRange, KeyedStateBackend, ManualClock, Serializers as S } from '../../lib'
+import { useTempDirs } from '../helpers/temp-dir'
+
+export const MAX_PARALLELISM = 128
+
+/** Backends (closed after each test) and a checkpoint storage, all in temp directories. */
+export function useSnapshotFixture() {
+  const tempDir = useTempDirs()
+  const open: KeyedStateBackend<string>[] = []
+  afterEach(async () => {
+    await Promise.all(open.splice(0).map((backend) => backend.close()))
+  })
+  let storage: FsCheckpointStorage | undefined
+  return {
+    storage(): FsCheckpointStorage {
+      storage ??= new FsCheckpointStorage(tempDir('checkpoints'))
+      return storage
+    },
+    resetStorage() {
+      storage = undefined
+    },
+    async backend(
+      options: { range?: KeyGroupRange; restoreFrom?: unknown[]; clock?: ManualClock; path?: string } = {},
+    ): Promise<KeyedStateBackend<string>> {
+      const backend = await KeyedStateBackend.open({
+        path: options.path ?? tempDir('instance'),
+        keySerializer: S.string,
+        maxParallelism: MAX_PARALLELISM,
+        keyGroupRange: options.range ?? new KeyGroupRange(0, MAX_PARALLELISM - 1),
+        restoreFrom: options.restoreFrom,
+        storage: options.restoreFrom === undefined ? undefined : this.storage(),
+        clock: options.clock,
+      })
+      open.push(backend)
+      return backend
+    },
+    tempDir,
+    path,
+  }
+}
