@@ -3,7 +3,7 @@ import { mkdir, rm } from 'node:fs/promises'
 import { ClosedError, IncompatibleStateError, KeyGroupOutOfRangeError, KeyedStateError } from './errors'
 import { restoreFull, type RestoreProgress } from './restore/full-restore'
 import { parseKeyedStateHandle, type KeyedStateHandle } from './snapshot/keyed-state-handle'
-import { startFullSnapshot, type SnapshotOptions } from './snapshot/full-snapshot'
+import { startFullSnapshot, type FullSnapshotSource, type SnapshotOptions } from './snapshot/full-snapshot'
 import type { SnapshotStateMeta } from './snapshot/state-snapshot-meta'
 import type { CheckpointStorage } from './storage/checkpoint-storage'
 import { checkCheckpointId } from './storage/layout'
@@ -27,6 +27,13 @@ import type { StateContext } from './state/state-context'
 import { incompatibility, type StateKind, type StateMeta } from './state/state-meta'
 import { resolveTtl, type StateTtlConfig } from './state/ttl-config'
 import { ValueState } from './state/value-state'
+import { NO_TTL } from './state/ttl-config'
+import { TimerCodec } from './timers/timer-key'
+import { TimerService, createTimerService, timerColumnFamilyName, type TimerServiceOptions } from './timers/timer-service'
+import type { TimerQueue } from './timers/timer-queue'
+
+const TIMER_PREFIX = '_timer_'
+const DOMAINS = ['event', 'processing'] as const
 
 export interface KeyedStateBackendOptions<K> {
   /** The RocksDB instance directory; this backend owns it (its contents are replaced on open). */
@@ -102,6 +109,9 @@ export class KeyedStateBackend<K> implements StateContext<K> {
   private keyGroup = -1
   private closed = false
   private readonly running = new Set<RunningSnapshot>()
+  private readonly timerServices = new Map<string, TimerService<K, unknown>>()
+  /** Timer column families (restored, or of 'rocksdb' services) with their snapshot metadata. */
+  private readonly timerMetas = new Map<string, StateMeta>()
   private lastCompletedCheckpoint = -1
 
   private constructor(db: RocksDB, options: KeyedStateBackendOptions<K>) {
@@ -164,6 +174,7 @@ export class KeyedStateBackend<K> implements StateContext<K> {
   /** A state recorded in a snapshot: registered with its recorded layout and TTL, serializers bound later. */
   private restoreState(recorded: SnapshotStateMeta): ColumnFamily {
     const { kvStateId: _, ...meta } = recorded
+    if (meta.kind === 'timers') return this.restoreTimers(meta)
     const existing = this.states.get(meta.name)
     if (existing !== undefined) {
       const problem = incompatibility(existing.meta, meta)
@@ -175,6 +186,94 @@ export class KeyedStateBackend<K> implements StateContext<K> {
     const cf = this.db.createColumnFamilySync(meta.name, { ttlSeconds: ttl.seconds })
     this.states.set(meta.name, { meta: { ...meta, ttl }, cf })
     return cf
+  }
+
+  /** Timers recorded in a snapshot go to their column family; a service created later takes them over. */
+  private restoreTimers(meta: StateMeta): ColumnFamily {
+    if (!meta.name.startsWith(TIMER_PREFIX) || meta.name.length > 200) {
+      throw new IncompatibleStateError(`the snapshot records timers under an invalid name '${meta.name}'`)
+    }
+    this.timerMetas.set(meta.name, { ...meta, ttl: NO_TTL })
+    return this.db.hasColumnFamily(meta.name) ? this.db.columnFamily(meta.name) : this.db.createColumnFamilySync(meta.name)
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // timers
+
+  /**
+   * A timer service for this backend's keys (see TimerService). With `queue: 'heap'` timers
+   * live in memory and are copied into snapshots; with 'rocksdb' they live in two column
+   * families. Either way a restored backend gets its timers back when it creates the service
+   * of the same name again, whatever its queue kind.
+   */
+  timerService<N>(options: TimerServiceOptions<K, N>): TimerService<K, N> {
+    const metas = DOMAINS.map((domain) => timerMeta(String(options?.name), domain, String(options?.namespaceSerializer?.id)))
+    for (const meta of metas) {
+      const restored = this.timerMetas.get(meta.name)
+      if (restored !== undefined && restored.namespaceSerializer !== meta.namespaceSerializer) {
+        throw new IncompatibleStateError(
+          `timer service '${options.name}' was restored with namespace serializer '${restored.namespaceSerializer}', requested '${meta.namespaceSerializer}'`,
+        )
+      }
+    }
+    const service = createTimerService(this, options)
+    const queues = [service.eventTimeQueue, service.processingTimeQueue]
+    metas.forEach((meta, i) => {
+      if (service.queueKind === 'heap') {
+        if (this.db.hasColumnFamily(meta.name)) this.moveTimersIntoHeap(this.db.columnFamily(meta.name), queues[i], options)
+        this.timerMetas.delete(meta.name)
+      } else {
+        this.timerMetas.set(meta.name, meta)
+      }
+    })
+    this.timerServices.set(service.name, service as TimerService<K, unknown>)
+    return service
+  }
+
+  /** @internal */
+  hasTimerService(name: string): boolean {
+    return this.timerServices.has(name)
+  }
+
+  private moveTimersIntoHeap<N>(cf: ColumnFamily, queue: TimerQueue<K, N>, options: TimerServiceOptions<K, N>): void {
+    const codec = this.timerCodec(options.namespaceSerializer)
+    for (const [key] of cf.iterator()) {
+      const timer = codec.decode(key)
+      queue.add(timer.timestamp, timer.key, timer.namespace)
+    }
+    // Key-group prefixes never have the top bit set: [0x00, 0xff) covers every timer.
+    cf.deleteRange(Buffer.from([0x00]), Buffer.from([0xff]))
+  }
+
+  private timerCodec<N>(namespaceSerializer: Serializer<N>): TimerCodec<K, N> {
+    return new TimerCodec({
+      keySerializer: this.keySerializer,
+      namespaceSerializer,
+      maxParallelism: this.maxParallelism,
+      keyGroupRange: this.keyGroupRange,
+    })
+  }
+
+  /** What a snapshot records: every state, every timer column family, and heap timers copied now. */
+  private snapshotStates(): FullSnapshotSource['states'] {
+    const states: FullSnapshotSource['states'] = [...this.states.values()].map(({ meta, cf }) => ({ meta, cf }))
+    for (const [name, meta] of this.timerMetas) states.push({ meta, cf: this.db.columnFamily(name) })
+    const writeTime = Buffer.alloc(4)
+    writeTime.writeInt32LE(this.db.nowSeconds())
+    for (const service of this.timerServices.values()) {
+      if (service.queueKind !== 'heap') continue
+      const codec = this.timerCodec(service.namespaceSerializer)
+      for (const domain of DOMAINS) {
+        const queue = domain === 'event' ? service.eventTimeQueue : service.processingTimeQueue
+        const entries: [Buffer, Buffer][] = []
+        // The queue iterates key group by key group in timer order: the encoded keys' byte order.
+        for (const timer of queue) {
+          entries.push([Buffer.from(codec.encode(codec.keyGroupOf(timer.key), timer.timestamp, timer.key, timer.namespace)), writeTime])
+        }
+        states.push({ meta: timerMeta(service.name, domain, service.namespaceSerializer.id), entries })
+      }
+    }
+    return states
   }
 
   // ---------------------------------------------------------------------------------------
@@ -190,7 +289,7 @@ export class KeyedStateBackend<K> implements StateContext<K> {
     checkCheckpointId(checkpointId)
     const controller = new AbortController()
     const signal = options.signal === undefined ? controller.signal : AbortSignal.any([options.signal, controller.signal])
-    const states = [...this.states.values()].map(({ meta, cf }) => ({ meta, cf }))
+    const states = this.snapshotStates()
     const done = startFullSnapshot(
       {
         db: this.db,
@@ -464,6 +563,11 @@ export class KeyedStateBackend<K> implements StateContext<K> {
 }
 
 /** Skips the length written after a composite-key part of `length` bytes (see composite-key.ts). */
+/** How a timer queue is recorded in snapshots: a 'timers' state named after its column family. */
+function timerMeta(service: string, domain: 'event' | 'processing', namespaceSerializer: string): StateMeta {
+  return { name: timerColumnFamilyName(service, domain), kind: 'timers', namespaceSerializer, valueSerializer: 'timer', ttl: NO_TTL }
+}
+
 function checkStateName(name: string): void {
   if (typeof name !== 'string' || !STATE_NAME.test(name) || name === 'default' || name.startsWith('_')) {
     throw new TypeError(

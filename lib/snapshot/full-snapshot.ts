@@ -10,7 +10,7 @@ import type { CheckpointStorage } from '../storage/checkpoint-storage'
 import { checkpointFileKey } from '../storage/layout'
 import type { StateMeta } from '../state/state-meta'
 import { HANDLE_VERSION, type FullKeyedStateHandle } from './keyed-state-handle'
-import { mergeByKeyGroup } from './merge-iterator'
+import { MemoryBatchSource, mergeByKeyGroup } from './merge-iterator'
 import type { SnapshotMetadata } from './state-snapshot-meta'
 
 export interface SnapshotProgress {
@@ -35,7 +35,8 @@ export interface FullSnapshotSource {
   maxParallelism: number
   keyGroupPrefixBytes: 1 | 2
   keyGroupRange: KeyGroupRange
-  states: { meta: StateMeta; cf: ColumnFamily }[]
+  /** States in kvStateId order: a column family to read on the snapshot, or entries copied from memory. */
+  states: { meta: StateMeta; cf?: ColumnFamily; entries?: (readonly [Buffer, Buffer])[] }[]
   /** A local directory for the stream file before it is uploaded. */
   workDirectory: string
 }
@@ -54,12 +55,13 @@ export function startFullSnapshot(
   options: SnapshotOptions,
 ): Promise<FullKeyedStateHandle> {
   const snapshot = source.db.snapshot()
+  const iterators = source.states.map((state) => state.cf?.iterator({ snapshot, raw: true, fillCache: false }))
   const inputs = source.states.map((state, kvStateId) => ({
     kvStateId,
-    iterator: state.cf.iterator({ snapshot, raw: true, fillCache: false }),
+    iterator: iterators[kvStateId] ?? new MemoryBatchSource(state.entries ?? []),
   }))
   const release = () => {
-    for (const input of inputs) input.iterator.close()
+    for (const iterator of iterators) iterator?.close()
     snapshot.release()
   }
   return writeAndUpload(source, checkpointId, storage, options, inputs).finally(release)

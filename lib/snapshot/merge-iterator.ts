@@ -1,4 +1,28 @@
-import type { Iterator } from '../native/iterator'
+/**
+ * Where a merge reads one state's sorted entries from: a RocksDB iterator, or entries held
+ * in memory (heap timers). Batches expose their entries through forEach.
+ */
+export interface BatchSource {
+  readonly ended: boolean
+  nextBatchAsync(maxCount: number, maxBytes: number): Promise<{ forEach(visit: (key: Buffer, value: Buffer) => void): void }>
+}
+
+/** Sorted entries from memory as a BatchSource. */
+export class MemoryBatchSource implements BatchSource {
+  private index = 0
+
+  constructor(private readonly entries: readonly (readonly [Buffer, Buffer])[]) {}
+
+  get ended(): boolean {
+    return this.index >= this.entries.length
+  }
+
+  async nextBatchAsync(maxCount: number) {
+    const batch = this.entries.slice(this.index, this.index + maxCount)
+    this.index += batch.length
+    return { forEach: (visit: (key: Buffer, value: Buffer) => void) => batch.forEach(([key, value]) => visit(key, value)) }
+  }
+}
 
 /** One state's iterator in a merge: its kvStateId and the current batch of entries. */
 class StateCursor {
@@ -8,7 +32,7 @@ class StateCursor {
 
   constructor(
     readonly kvStateId: number,
-    private readonly iterator: Iterator,
+    private readonly iterator: BatchSource,
     private readonly batchCount: number,
     private readonly batchBytes: number,
   ) {}
@@ -37,7 +61,7 @@ class StateCursor {
 
 export interface MergeInput {
   kvStateId: number
-  iterator: Iterator
+  iterator: BatchSource
 }
 
 export interface MergeOptions {

@@ -1,6 +1,7 @@
 import type { ResolvedTtl } from './ttl-config'
 
-export type StateKind = 'value' | 'list' | 'map' | 'reducing' | 'aggregating'
+/** 'timers': a timer queue, recorded like a state in snapshots. */
+export type StateKind = 'value' | 'list' | 'map' | 'reducing' | 'aggregating' | 'timers'
 
 /**
  * What identifies a registered state: recorded in every snapshot and compared when a state

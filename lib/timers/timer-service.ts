@@ -29,8 +29,11 @@ export interface TimerServiceOptions<K, N> {
 
 const SERVICE_NAME = /^[\w.\-:]{1,100}$/
 
-/** The timer services of each backend, by name: two services on one queue would corrupt each other's cache. */
-const servicesByBackend = new WeakMap<KeyedStateBackend<unknown>, Set<string>>()
+/** The column family of a service's timers in one time domain (also their name in snapshots). */
+export function timerColumnFamilyName(service: string, domain: 'event' | 'processing'): string {
+  return `_timer_${service}_${domain}`
+}
+
 
 /**
  * Event-time and processing-time timers for the keys of one backend, as Flink's
@@ -169,8 +172,8 @@ export function createTimerService<K, N>(backend: KeyedStateBackend<K>, options:
     throw new TypeError('namespaceSerializer must be a Serializer')
   }
   if (backend.isClosed) throw new ClosedError('the keyed state backend is closed')
-  const services = servicesByBackend.get(backend) ?? new Set<string>()
-  if (services.has(name)) throw new IncompatibleStateError(`timer service '${name}' already exists on this backend`)
+  // Two services on one queue would corrupt each other's cache.
+  if (backend.hasTimerService(name)) throw new IncompatibleStateError(`timer service '${name}' already exists on this backend`)
   const makeQueue = (domain: 'event' | 'processing'): TimerQueue<K, N> => {
     const queueOptions = {
       keySerializer: backend.keySerializer,
@@ -179,7 +182,7 @@ export function createTimerService<K, N>(backend: KeyedStateBackend<K>, options:
       keyGroupRange: backend.keyGroupRange,
     }
     if (queue === 'heap') return new HeapTimerQueue(queueOptions)
-    const columnFamilyName = `_timer_${name}_${domain}`
+    const columnFamilyName = timerColumnFamilyName(name, domain)
     if (backend.states.has(columnFamilyName)) throw new IncompatibleStateError(`a state named '${columnFamilyName}' exists`)
     const columnFamily = backend.db.hasColumnFamily(columnFamilyName)
       ? backend.db.columnFamily(columnFamilyName)
@@ -187,7 +190,5 @@ export function createTimerService<K, N>(backend: KeyedStateBackend<K>, options:
     return new RocksDBTimerQueue({ ...queueOptions, columnFamily, cacheSize: options.cacheSize })
   }
   const service = new TimerService(backend, options, makeQueue('event'), makeQueue('processing'))
-  services.add(name)
-  servicesByBackend.set(backend, services)
   return service
 }

@@ -11,7 +11,7 @@ import {
   assignToKeyGroup,
   serialize,
 } from '../../lib'
-import { RocksDBTimerQueue, createTimerService, type TimeDomain, type TimerContext, type Timer, type TimerServiceOptions } from '../../lib/timers'
+import { RocksDBTimerQueue, type TimeDomain, type TimerContext, type Timer, type TimerServiceOptions } from '../../lib/timers'
 import { useBackends } from '../state/backend-fixture'
 
 const open = useBackends()
@@ -28,7 +28,7 @@ describe.each(['heap', 'rocksdb'] as const)('TimerService on the %s queue', (que
     } = {},
   ) {
     const fired: Fired[] = []
-    const timers = createTimerService<string, string>(backend, {
+    const timers = backend.timerService<string>({
       name: 'timers',
       namespaceSerializer: S.string,
       queue,
@@ -241,7 +241,7 @@ describe.each(['heap', 'rocksdb'] as const)('TimerService on the %s queue', (que
     timers.registerEventTimeTimer('n', 11)
     expect(() => timers.advanceWatermark(11)).toThrow(OperationInProgressError)
     expect(() => service()).toThrow(IncompatibleStateError)
-    expect(() => createTimerService(backend, { name: 'bad name', namespaceSerializer: S.string, queue, onTimer() {} })).toThrow(TypeError)
+    expect(() => backend.timerService({ name: 'bad name', namespaceSerializer: S.string, queue, onTimer() {} })).toThrow(TypeError)
     await backend.close()
     expect(() => timers.advanceWatermark(20)).toThrow(ClosedError)
     expect(() => timers.registerEventTimeTimer('n', 1)).toThrow(ClosedError)
@@ -277,7 +277,7 @@ describe.each(['heap', 'rocksdb'] as const)('TimerService on the %s queue', (que
     fc.assert(
       fc.property(fc.array(command, { maxLength: 150 }), (commands) => {
         const fired: Fired[] = []
-        const timers = createTimerService<string, string>(backend, {
+        const timers = backend.timerService<string>({
           name: `model-${run++}`,
           namespaceSerializer: S.string,
           queue,
@@ -350,7 +350,7 @@ describe.each(['heap', 'rocksdb'] as const)('TimerService on the %s queue', (que
     const cached = () => (timers.eventTimeQueue instanceof RocksDBTimerQueue ? timers.eventTimeQueue.cachedTimers : 0)
     let previous = -Infinity
     let count = 0
-    const timers = createTimerService<string, number>(backend, {
+    const timers = backend.timerService<number>({
       name: 'many',
       namespaceSerializer: S.int32,
       queue,
