@@ -174,9 +174,13 @@ describe('full snapshot and restore', () => {
     const controller = new AbortController()
     const aborted = source.snapshot(11, fixture.storage(), { signal: controller.signal }).catch((error: unknown) => error)
     controller.abort()
-    const [a, b] = await Promise.all([source.snapshot(12, fixture.storage()), source.snapshot(13, fixture.storage(), { compression: 'deflate' })])
+    const [a, b, c] = await Promise.all([
+      source.snapshot(12, fixture.storage()),
+      source.snapshot(13, fixture.storage(), { compression: 'deflate' }),
+      source.snapshot(14, fixture.storage(), { compression: 'snappy' }),
+    ])
     expect(await aborted).toMatchObject({ name: 'AbortError' })
-    for (const handle of [a, b]) {
+    for (const handle of [a, b, c]) {
       const restored = await fixture.backend({ restoreFrom: [handle] })
       expectContents(restored, keys.slice(0, 50), keys)
     }

@@ -1,8 +1,9 @@
 import type { Codec } from './codec'
 import { deflate } from './deflate'
+import { snappy } from './snappy'
 
 /** The frame codecs by the name written in the header's `compression`; adding one is one file and one line here. */
-export const CODECS = { deflate } satisfies Record<string, Codec>
+export const CODECS = { deflate, snappy } satisfies Record<string, Codec>
 
 export type CodecName = keyof typeof CODECS
 export type { Codec } from './codec'
