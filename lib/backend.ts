@@ -20,6 +20,7 @@ import { voidNamespace } from './serializers/primitives'
 import type { Serializer } from './serializers/serializer'
 import { AggregatingState, type AggregateFunction } from './state/aggregating-state'
 import { isAmbiguousKeyPossible } from './keygroups/composite-key'
+import type { StateBinding } from './state/keyed-state'
 import { ListState } from './state/list-state'
 import { MapState } from './state/map-state'
 import { ReducingState } from './state/reducing-state'
@@ -360,13 +361,13 @@ export class KeyedStateBackend<K> implements StateContext<K> {
   // states
 
   valueState<V, N = undefined>(name: string, valueSerializer: Serializer<V>, options: StateOptions<N> = {}): ValueState<V, N> {
-    const { registered, namespaceSerializer, defaultNamespace } = this.register(name, 'value', valueSerializer, undefined, options)
-    return new ValueState(this.context(), registered.meta, registered.cf, namespaceSerializer as Serializer<N>, defaultNamespace, valueSerializer)
+    const binding = this.register(name, 'value', valueSerializer, undefined, options)
+    return new ValueState(binding, valueSerializer)
   }
 
   listState<V, N = undefined>(name: string, elementSerializer: Serializer<V>, options: StateOptions<N> = {}): ListState<V, N> {
-    const { registered, namespaceSerializer, defaultNamespace } = this.register(name, 'list', elementSerializer, undefined, options)
-    return new ListState(this.context(), registered.meta, registered.cf, namespaceSerializer as Serializer<N>, defaultNamespace, elementSerializer)
+    const binding = this.register(name, 'list', elementSerializer, undefined, options)
+    return new ListState(binding, elementSerializer)
   }
 
   mapState<UK, UV, N = undefined>(
@@ -375,16 +376,8 @@ export class KeyedStateBackend<K> implements StateContext<K> {
     valueSerializer: Serializer<UV>,
     options: StateOptions<N> = {},
   ): MapState<UK, UV, N> {
-    const { registered, namespaceSerializer, defaultNamespace } = this.register(name, 'map', valueSerializer, userKeySerializer, options)
-    return new MapState(
-      this.context(),
-      registered.meta,
-      registered.cf,
-      namespaceSerializer as Serializer<N>,
-      defaultNamespace,
-      userKeySerializer,
-      valueSerializer,
-    )
+    const binding = this.register(name, 'map', valueSerializer, userKeySerializer, options)
+    return new MapState(binding, userKeySerializer, valueSerializer)
   }
 
   reducingState<V, N = undefined>(
@@ -394,8 +387,8 @@ export class KeyedStateBackend<K> implements StateContext<K> {
     options: StateOptions<N> = {},
   ): ReducingState<V, N> {
     if (typeof reduce !== 'function') throw new TypeError('reduce must be a function')
-    const { registered, namespaceSerializer, defaultNamespace } = this.register(name, 'reducing', valueSerializer, undefined, options)
-    return new ReducingState(this.context(), registered.meta, registered.cf, namespaceSerializer as Serializer<N>, defaultNamespace, valueSerializer, reduce)
+    const binding = this.register(name, 'reducing', valueSerializer, undefined, options)
+    return new ReducingState(binding, valueSerializer, reduce)
   }
 
   aggregatingState<IN, ACC, OUT, N = undefined>(
@@ -407,16 +400,8 @@ export class KeyedStateBackend<K> implements StateContext<K> {
     for (const method of ['createAccumulator', 'add', 'getResult'] as const) {
       if (typeof aggregate?.[method] !== 'function') throw new TypeError(`aggregate.${method} must be a function`)
     }
-    const { registered, namespaceSerializer, defaultNamespace } = this.register(name, 'aggregating', accumulatorSerializer, undefined, options)
-    return new AggregatingState(
-      this.context(),
-      registered.meta,
-      registered.cf,
-      namespaceSerializer as Serializer<N>,
-      defaultNamespace,
-      accumulatorSerializer,
-      aggregate,
-    )
+    const binding = this.register(name, 'aggregating', accumulatorSerializer, undefined, options)
+    return new AggregatingState(binding, accumulatorSerializer, aggregate)
   }
 
   /** The registered states' descriptions, in registration order. */
@@ -530,13 +515,13 @@ export class KeyedStateBackend<K> implements StateContext<K> {
     valueSerializer: Serializer<unknown>,
     userKeySerializer: Serializer<unknown> | undefined,
     options: StateOptions<N>,
-  ): { registered: RegisteredState; namespaceSerializer: Serializer<unknown>; defaultNamespace: N } {
+  ): StateBinding<N> {
     if (this.closed) throw this.closedError()
     checkStateName(name)
     checkSerializer(valueSerializer, 'value serializer')
     if (userKeySerializer !== undefined) checkSerializer(userKeySerializer, 'user key serializer')
-    const namespaceSerializer = (options.namespaceSerializer ?? voidNamespace) as Serializer<unknown>
-    checkSerializer(namespaceSerializer, 'namespace serializer')
+    const namespaceSerializer = (options.namespaceSerializer ?? voidNamespace) as Serializer<N>
+    checkSerializer(namespaceSerializer as Serializer<unknown>, 'namespace serializer')
     const meta: StateMeta = {
       name,
       kind,
@@ -545,20 +530,18 @@ export class KeyedStateBackend<K> implements StateContext<K> {
       userKeySerializer: userKeySerializer?.id,
       ttl: resolveTtl(options.ttl),
     }
-    const defaultNamespace = options.defaultNamespace as N
-    const existing = this.states.get(name)
-    if (existing !== undefined) {
-      const problem = incompatibility(existing.meta, meta)
+    let registered = this.states.get(name)
+    if (registered === undefined) {
+      registered = { meta, cf: this.db.createColumnFamilySync(name, { ttlSeconds: meta.ttl.seconds }) }
+      this.states.set(name, registered)
+    } else {
+      const problem = incompatibility(registered.meta, meta)
       if (problem !== undefined) throw new IncompatibleStateError(`state '${name}' is registered with another layout: ${problem}`)
-      if (existing.meta.ttl.seconds !== meta.ttl.seconds) existing.cf.setTtl(meta.ttl.seconds)
-      existing.meta = meta
-      existing.namespaceSerializer = namespaceSerializer
-      return { registered: existing, namespaceSerializer, defaultNamespace }
+      if (registered.meta.ttl.seconds !== meta.ttl.seconds) registered.cf.setTtl(meta.ttl.seconds)
     }
-    const cf = this.db.createColumnFamilySync(name, { ttlSeconds: meta.ttl.seconds })
-    const registered: RegisteredState = { meta, cf, namespaceSerializer }
-    this.states.set(name, registered)
-    return { registered, namespaceSerializer, defaultNamespace }
+    registered.meta = meta
+    registered.namespaceSerializer = namespaceSerializer as Serializer<unknown>
+    return { context: this.context(), meta, cf: registered.cf, namespaceSerializer, defaultNamespace: options.defaultNamespace as N }
   }
 }
 

@@ -1,8 +1,5 @@
-import type { ColumnFamily } from '../native/column-family'
 import type { Serializer } from '../serializers/serializer'
-import { KeyedState } from './keyed-state'
-import type { StateContext } from './state-context'
-import type { StateMeta } from './state-meta'
+import { KeyedState, type StateBinding } from './keyed-state'
 
 /** Folds inputs into an accumulator and reads a result from it, as Flink's AggregateFunction. */
 export interface AggregateFunction<IN, ACC, OUT> {
@@ -12,18 +9,14 @@ export interface AggregateFunction<IN, ACC, OUT> {
 }
 
 /** One accumulator per (key, namespace); `get` returns the aggregate's result. */
-export class AggregatingState<IN, ACC, OUT, N = undefined> extends KeyedState<unknown, N> {
+export class AggregatingState<IN, ACC, OUT, N = undefined> extends KeyedState<N> {
   /** @internal */
   constructor(
-    context: StateContext<unknown>,
-    meta: StateMeta,
-    cf: ColumnFamily,
-    namespaceSerializer: Serializer<N>,
-    defaultNamespace: N,
+    binding: StateBinding<N>,
     private readonly accumulatorSerializer: Serializer<ACC>,
     private readonly aggregate: AggregateFunction<IN, ACC, OUT>,
   ) {
-    super(context, meta, cf, namespaceSerializer, defaultNamespace)
+    super(binding)
   }
 
   get(): OUT | undefined {

@@ -1,4 +1,4 @@
-export { KeyedState } from './keyed-state'
+export { KeyedState, type StateBinding } from './keyed-state'
 export { ValueState } from './value-state'
 export { ListState, LIST_DELIMITER } from './list-state'
 export { MapState } from './map-state'

@@ -4,6 +4,15 @@ import type { ColumnFamily } from '../native/column-family'
 import type { Serializer } from '../serializers/serializer'
 import type { StateContext } from './state-context'
 import type { StateMeta } from './state-meta'
+
+/** What binds a state object to its backend: shared context, registration and namespace. */
+export interface StateBinding<N> {
+  context: StateContext<unknown>
+  meta: StateMeta
+  cf: ColumnFamily
+  namespaceSerializer: Serializer<N>
+  defaultNamespace: N
+}
 import type { ResolvedTtl } from './ttl-config'
 
 /**
@@ -11,7 +20,14 @@ import type { ResolvedTtl } from './ttl-config'
  * (current key, current namespace). Reads honour the state's TTL visibility, and with
  * `update: 'onReadAndWrite'` a read refreshes the entry's expiry by writing it again.
  */
-export abstract class KeyedState<K, N> {
+export abstract class KeyedState<N> {
+  readonly meta: StateMeta
+  /** @internal */
+  protected readonly context: StateContext<unknown>
+  /** @internal */
+  protected readonly cf: ColumnFamily
+  /** @internal */
+  protected readonly namespaceSerializer: Serializer<N>
   private namespace: N
   /** @internal */
   protected readonly readFlags: number
@@ -19,13 +35,11 @@ export abstract class KeyedState<K, N> {
   protected readonly refreshOnRead: boolean
 
   /** @internal */
-  constructor(
-    protected readonly context: StateContext<K>,
-    readonly meta: StateMeta,
-    protected readonly cf: ColumnFamily,
-    protected readonly namespaceSerializer: Serializer<N>,
-    defaultNamespace: N,
-  ) {
+  constructor({ context, meta, cf, namespaceSerializer, defaultNamespace }: StateBinding<N>) {
+    this.context = context
+    this.meta = meta
+    this.cf = cf
+    this.namespaceSerializer = namespaceSerializer
     this.namespace = defaultNamespace
     this.readFlags = meta.ttl.visibility === 'neverReturnExpired' ? READ_SKIP_EXPIRED : 0
     this.refreshOnRead = meta.ttl.seconds > 0 && meta.ttl.update === 'onReadAndWrite'

@@ -1,9 +1,6 @@
 import { CorruptDataError } from '../errors'
-import type { ColumnFamily } from '../native/column-family'
 import type { Serializer } from '../serializers/serializer'
-import { KeyedState } from './keyed-state'
-import type { StateContext } from './state-context'
-import type { StateMeta } from './state-meta'
+import { KeyedState, type StateBinding } from './keyed-state'
 
 /** The byte RocksDB's merge puts between list elements (the original's choice). */
 export const LIST_DELIMITER = 0x2c
@@ -12,17 +9,13 @@ export const LIST_DELIMITER = 0x2c
  * A list per (key, namespace). `add` appends through RocksDB merge without reading the list;
  * elements are stored serialized, joined by ',' (serializers are self-delimiting).
  */
-export class ListState<V, N = undefined> extends KeyedState<unknown, N> {
+export class ListState<V, N = undefined> extends KeyedState<N> {
   /** @internal */
   constructor(
-    context: StateContext<unknown>,
-    meta: StateMeta,
-    cf: ColumnFamily,
-    namespaceSerializer: Serializer<N>,
-    defaultNamespace: N,
+    binding: StateBinding<N>,
     private readonly elementSerializer: Serializer<V>,
   ) {
-    super(context, meta, cf, namespaceSerializer, defaultNamespace)
+    super(binding)
   }
 
   /** The current key's list; empty when it has none. */

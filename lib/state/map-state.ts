@@ -1,28 +1,21 @@
-import type { ColumnFamily } from '../native/column-family'
 import { CorruptDataError } from '../errors'
 import type { Serializer } from '../serializers/serializer'
-import { KeyedState } from './keyed-state'
+import { KeyedState, type StateBinding } from './keyed-state'
 import { prefixSuccessor } from './prefix-range'
-import type { StateContext } from './state-context'
-import type { StateMeta } from './state-meta'
 
 /**
  * A map per (key, namespace), one RocksDB entry per user key (`prefix | key | namespace |
  * user key`), so reading or writing one entry never touches the others. Iteration scans
  * only the current key and namespace, in the order of the serialized user keys.
  */
-export class MapState<UK, UV, N = undefined> extends KeyedState<unknown, N> {
+export class MapState<UK, UV, N = undefined> extends KeyedState<N> {
   /** @internal */
   constructor(
-    context: StateContext<unknown>,
-    meta: StateMeta,
-    cf: ColumnFamily,
-    namespaceSerializer: Serializer<N>,
-    defaultNamespace: N,
+    binding: StateBinding<N>,
     private readonly userKeySerializer: Serializer<UK>,
     private readonly valueSerializer: Serializer<UV>,
   ) {
-    super(context, meta, cf, namespaceSerializer, defaultNamespace)
+    super(binding)
   }
 
   get(userKey: UK): UV | undefined {

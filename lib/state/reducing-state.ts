@@ -1,22 +1,15 @@
-import type { ColumnFamily } from '../native/column-family'
 import type { Serializer } from '../serializers/serializer'
-import { KeyedState } from './keyed-state'
-import type { StateContext } from './state-context'
-import type { StateMeta } from './state-meta'
+import { KeyedState, type StateBinding } from './keyed-state'
 
 /** One value per (key, namespace) that `add` folds new values into with `reduce`. */
-export class ReducingState<V, N = undefined> extends KeyedState<unknown, N> {
+export class ReducingState<V, N = undefined> extends KeyedState<N> {
   /** @internal */
   constructor(
-    context: StateContext<unknown>,
-    meta: StateMeta,
-    cf: ColumnFamily,
-    namespaceSerializer: Serializer<N>,
-    defaultNamespace: N,
+    binding: StateBinding<N>,
     private readonly valueSerializer: Serializer<V>,
     private readonly reduce: (accumulated: V, value: V) => V,
   ) {
-    super(context, meta, cf, namespaceSerializer, defaultNamespace)
+    super(binding)
   }
 
   get(): V | undefined {

@@ -1,21 +1,14 @@
-import type { ColumnFamily } from '../native/column-family'
 import type { Serializer } from '../serializers/serializer'
-import { KeyedState } from './keyed-state'
-import type { StateContext } from './state-context'
-import type { StateMeta } from './state-meta'
+import { KeyedState, type StateBinding } from './keyed-state'
 
 /** One value per (key, namespace). */
-export class ValueState<V, N = undefined> extends KeyedState<unknown, N> {
+export class ValueState<V, N = undefined> extends KeyedState<N> {
   /** @internal */
   constructor(
-    context: StateContext<unknown>,
-    meta: StateMeta,
-    cf: ColumnFamily,
-    namespaceSerializer: Serializer<N>,
-    defaultNamespace: N,
+    binding: StateBinding<N>,
     private readonly valueSerializer: Serializer<V>,
   ) {
-    super(context, meta, cf, namespaceSerializer, defaultNamespace)
+    super(binding)
   }
 
   /** The current key's value, or undefined when it has none. */
