@@ -1,6 +1,7 @@
 #include "database.h"
 
 #include <rocksdb/convenience.h>
+#include <rocksdb/filter_policy.h>
 #include <rocksdb/table.h>
 
 #include "addon.h"
@@ -17,6 +18,8 @@
 #include "write_batch.h"
 
 namespace rks {
+
+static constexpr size_t kDefaultBlockCacheBytes = 64 << 20;
 
 static int32_t TtlArg(const Napi::Value& value) {
   if (value.IsUndefined()) return 0;
@@ -111,6 +114,9 @@ rocksdb::ColumnFamilyOptions Database::ColumnFamilyOptionsFor(int32_t ttlSeconds
   rocksdb::ColumnFamilyOptions options;
   options.merge_operator = mergeOperator_;
   options.table_factory = tableFactory_;
+  // Point reads of keys that are on disk skip memtables that cannot hold them.
+  options.memtable_whole_key_filtering = true;
+  options.memtable_prefix_bloom_size_ratio = 0.02;
   // Expired entries only leave a file when it is compacted; periodic compaction makes sure
   // files that no write touches again are compacted too (default: once per TTL).
   if (periodicCompactionSeconds >= 0) {
@@ -234,10 +240,15 @@ Napi::Value Database::Open(const Napi::CallbackInfo& info) {
   mergeOperator_ = std::make_shared<DelimitedAppendOperator>(char(delimiterByte));
 
   rocksdb::BlockBasedTableOptions table;
+  // Bloom filters: a point read touches only the files that may hold its key.
+  table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
   MemoryBudget budget = CurrentMemoryBudget();
   if (budget.blockCache && BoolOption(options, "useMemoryBudget", true)) {
     table.block_cache = budget.blockCache;
     work.options.write_buffer_manager = budget.writeBufferManager;
+  } else {
+    // RocksDB's default 8 MiB cache makes reads of a state larger than that mostly disk reads.
+    table.block_cache = rocksdb::NewLRUCache(kDefaultBlockCacheBytes);
   }
   tableFactory_.reset(rocksdb::NewBlockBasedTableFactory(table));
 
