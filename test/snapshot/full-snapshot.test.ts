@@ -8,8 +8,8 @@ import {
   ManualClock,
   Serializers as S,
   assignToKeyGroup,
+  KeyedStateBackend,
   type FullKeyedStateHandle,
-  type KeyedStateBackend,
 } from '../../lib'
 import { MAX_PARALLELISM, useSnapshotFixture } from './snapshot-fixture'
 
@@ -185,6 +185,29 @@ describe('full snapshot and restore', () => {
       expectContents(restored, keys.slice(0, 50), keys)
     }
     expect(readdirSync(`${source.workDirectory}`, { withFileTypes: true }).filter((f) => f.isFile())).toEqual([])
+  })
+
+  it('reports progress while snapshotting and restoring', async () => {
+    const source = await fixture.backend()
+    fill(source, keys)
+    const snapshotProgress: { entries: number; keyGroups: number; bytes: number }[] = []
+    const handle = await source.snapshot(15, fixture.storage(), { onProgress: (p) => snapshotProgress.push({ ...p }) })
+    const last = snapshotProgress.at(-1)!
+    expect(last.entries).toBe(source.numEntries())
+    expect(last.keyGroups).toBe((handle as FullKeyedStateHandle).keyGroupOffsets.filter((offset) => offset > 0).length)
+    expect(last.bytes).toBeGreaterThan(0)
+    const restoreProgress: { entries: number; keyGroups: number }[] = []
+    const restored = await KeyedStateBackend.open({
+      path: fixture.tempDir('progress'),
+      keySerializer: S.string,
+      maxParallelism: MAX_PARALLELISM,
+      keyGroupRange: new KeyGroupRange(0, MAX_PARALLELISM - 1),
+      restoreFrom: [handle],
+      storage: fixture.storage(),
+      onRestoreProgress: (p) => restoreProgress.push({ ...p }),
+    })
+    expect(restoreProgress.at(-1)).toEqual({ entries: last.entries, keyGroups: last.keyGroups })
+    await restored.close()
   })
 
   it('close() aborts running snapshots cleanly', async () => {
