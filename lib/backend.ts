@@ -75,6 +75,7 @@ interface RegisteredState {
 }
 
 interface RunningSnapshot {
+  checkpointId: number
   controller: AbortController
   done: Promise<unknown>
 }
@@ -306,7 +307,7 @@ export class KeyedStateBackend<K> implements StateContext<K> {
       storage,
       { ...options, signal },
     )
-    const entry: RunningSnapshot = { controller, done }
+    const entry: RunningSnapshot = { checkpointId, controller, done }
     this.running.add(entry)
     return done.finally(() => this.running.delete(entry))
   }
@@ -320,6 +321,9 @@ export class KeyedStateBackend<K> implements StateContext<K> {
   /** The checkpoint `checkpointId` will not complete: a snapshot of it still running is aborted. */
   async notifyCheckpointAborted(checkpointId: number): Promise<void> {
     checkCheckpointId(checkpointId)
+    const aborted = [...this.running].filter((snapshot) => snapshot.checkpointId === checkpointId)
+    for (const snapshot of aborted) snapshot.controller.abort(new KeyedStateError('Aborted', `checkpoint ${checkpointId} was aborted`))
+    await Promise.allSettled(aborted.map((snapshot) => snapshot.done))
   }
 
   /** The newest checkpoint reported complete; -1 before the first. */

@@ -210,6 +210,18 @@ describe('full snapshot and restore', () => {
     await restored.close()
   })
 
+  it("notifyCheckpointAborted aborts that checkpoint's running snapshot only", async () => {
+    const source = await fixture.backend()
+    fill(source, keys)
+    const doomed = source.snapshot(51, fixture.storage()).catch((error: unknown) => error)
+    const kept = source.snapshot(52, fixture.storage())
+    await source.notifyCheckpointAborted(51)
+    expect(await doomed).toMatchObject({ code: 'Aborted' })
+    await expect(kept).resolves.toMatchObject({ checkpointId: 52 })
+    await source.notifyCheckpointComplete(52)
+    expect(source.lastCompletedCheckpointId).toBe(52)
+  })
+
   it('close() aborts running snapshots cleanly', async () => {
     const source = await fixture.backend()
     fill(source, keys)
