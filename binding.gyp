@@ -1,6 +1,11 @@
 {
-  # node-gyp build of the addon (the install-time fallback of node-gyp-build): the same
-  # sources and flags as CMakeLists.txt, linked against the system librocksdb.
+  # node-gyp build of the addon (the install-time fallback of node-gyp-build, and what
+  # prebuildify runs): the same sources and flags as CMakeLists.txt. RocksDB comes from
+  # Debian's librocksdb (default) or, with the environment variable ROCKSDB_BUILD=bundled,
+  # from the static release build of scripts/build-bundled-rocksdb.sh.
+  "variables": {
+    "rocksdb_build%": "<!(node -p \"process.env.ROCKSDB_BUILD || 'system'\")"
+  },
   "targets": [
     {
       "target_name": "rocksdb_keyed_state",
@@ -21,12 +26,30 @@
         "NAPI_VERSION=8",
         "NODE_ADDON_API_DISABLE_DEPRECATED",
         "NAPI_CPP_EXCEPTIONS",
-        "RKS_ROCKSDB_BUILD=\"system\""
+        "RKS_ROCKSDB_BUILD=\"<(rocksdb_build)\""
       ],
+      "cflags!": ["-fno-exceptions"],
       "cflags_cc!": ["-fno-exceptions", "-fno-rtti"],
-      "cflags_cc": ["-std=c++17", "-fexceptions", "-Wall", "-Wextra", "-Wno-unused-parameter"],
-      "libraries": ["<!@(pkg-config --libs rocksdb)"],
-      "cflags": ["<!@(pkg-config --cflags rocksdb)"]
+      "cflags_cc": ["-std=c++17", "-fexceptions", "-fvisibility=hidden", "-fvisibility-inlines-hidden", "-Wall", "-Wextra", "-Wno-unused-parameter"],
+      "conditions": [
+        ["rocksdb_build=='bundled'", {
+          "variables": { "rocksdb_dir": "<!(bash scripts/build-bundled-rocksdb.sh --print-dir)" },
+          "include_dirs": ["<(rocksdb_dir)/include"],
+          "libraries": [
+            "<(rocksdb_dir)/lib/librocksdb.a",
+            "<(rocksdb_dir)/lib/libzstd.a",
+            "<(rocksdb_dir)/lib/liblz4.a",
+            "<(rocksdb_dir)/lib/libsnappy.a",
+            "<(rocksdb_dir)/lib/libz.a",
+            "-lpthread",
+            "-ldl",
+            "-Wl,--exclude-libs,ALL"
+          ]
+        }, {
+          "cflags": ["<!@(pkg-config --cflags rocksdb)"],
+          "libraries": ["<!@(pkg-config --libs rocksdb)"]
+        }]
+      ]
     }
   ]
 }

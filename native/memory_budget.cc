@@ -2,6 +2,11 @@
 
 #include <mutex>
 
+#include <rocksdb/version.h>
+#if ROCKSDB_MAJOR >= 8
+#include <rocksdb/advanced_cache.h>  // Cache's definition moved here in 8.x
+#endif
+
 #include "args.h"
 
 namespace rks {
