@@ -128,3 +128,24 @@ describe('TTL changes', () => {
     await db.close()
   })
 })
+
+describe('periodic compaction', () => {
+  it('column families with a TTL compact periodically, by default once per TTL', async () => {
+    const { readdirSync, readFileSync } = await import('node:fs')
+    const path = await import('node:path')
+    const dir = tempDir()
+    const db = await RocksDB.open(dir, {
+      columnFamilies: [
+        { name: 'hourly', ttlSeconds: 3600 },
+        { name: 'tuned', ttlSeconds: 3600, periodicCompactionSeconds: 600 },
+      ],
+    })
+    await db.close()
+    const optionsFile = readdirSync(dir).filter((f) => f.startsWith('OPTIONS-')).sort().at(-1)!
+    const text = readFileSync(path.join(dir, optionsFile), 'utf8')
+    const sectionOf = (name: string) => text.split('[CFOptions "').find((section) => section.startsWith(`${name}"`))!
+    expect(sectionOf('hourly')).toMatch(/periodic_compaction_seconds=3600\b/)
+    expect(sectionOf('tuned')).toMatch(/periodic_compaction_seconds=600\b/)
+    expect(sectionOf('default')).not.toMatch(/periodic_compaction_seconds=3600\b/)
+  })
+})
