@@ -10,15 +10,12 @@
  * BENCH_REPEAT (trials per cell, best kept; default 1), BENCH_OUT (result file).
  * See bench/README.md.
  */
-import { spawnSync } from 'node:child_process'
-import fs from 'node:fs'
-import os from 'node:os'
 import path from 'node:path'
 import { DEFAULT_SEED, KEY_BYTES, VALUE_BYTES } from './data'
 import { DRIVERS } from './drivers/index'
 import { WORKLOADS, BATCH_PUT_SIZE, GET_MANY_SIZE, SCAN_BATCH_SIZE, type TrialResult, type Workload } from './drivers/run-trial'
+import { envKeyCounts, envList, envRepeat, fmt, loadAverage, machineInfo, machineLine, ratio, spawnTrial, table, writeResults } from './harness'
 
-const ROOT = path.join(__dirname, '..')
 const TRIAL = path.join(__dirname, 'drivers', 'run-trial.ts')
 /** The Node bindings ours has to beat; `map` is a ceiling, not a peer. */
 const BINDINGS = ['nxtedition', 'classic-level']
@@ -31,20 +28,11 @@ const LABELS: Record<Workload, string> = {
   scan: `scan (nextv ${SCAN_BATCH_SIZE})`,
 }
 
-function list(name: string, fallback: readonly string[]): string[] {
-  const value = process.env[name]
-  return value ? value.split(',').map((s) => s.trim()).filter(Boolean) : [...fallback]
-}
-
-const keyCounts = list('BENCH_KEYS', ['300000', '1000000']).map((s) => {
-  const n = Number(s.replace(/_/g, ''))
-  if (!Number.isInteger(n) || n <= 0) throw new Error(`BENCH_KEYS: bad key count '${s}'`)
-  return n
-})
-const workloads = list('BENCH_WORKLOADS', WORKLOADS) as Workload[]
+const keyCounts = envKeyCounts(['300000', '1000000'])
+const workloads = envList('BENCH_WORKLOADS', WORKLOADS) as Workload[]
 for (const w of workloads) if (!(WORKLOADS as readonly string[]).includes(w)) throw new Error(`unknown workload '${w}'`)
-const drivers = list('BENCH_DRIVERS', DRIVERS)
-const repeat = Math.max(1, Number(process.env.BENCH_REPEAT ?? 1))
+const drivers = envList('BENCH_DRIVERS', DRIVERS)
+const repeat = envRepeat()
 
 interface Failure {
   driver: string
@@ -56,32 +44,8 @@ interface Failure {
 type Trial = TrialResult & { wallSeconds: number }
 
 function runTrial(driver: string, workload: Workload, keys: number): Trial | Failure {
-  const began = process.hrtime.bigint()
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `rks-bench-${driver}-`))
-  try {
-    const child = spawnSync(process.execPath, ['--expose-gc', '--import', 'tsx', TRIAL, driver, workload, String(keys), dir], {
-      cwd: ROOT,
-      encoding: 'utf8',
-      maxBuffer: 16 * 2 ** 20,
-    })
-    const line = child.stdout.trim().split('\n').pop() ?? ''
-    if (child.status !== 0 || !line.startsWith('{')) {
-      const error = (child.stderr || child.error?.message || `exit ${child.status}`).trim().split('\n').slice(0, 5).join(' | ')
-      return { driver, workload, keys, error }
-    }
-    // wallSeconds: the whole child process (start-up, data, load, warm-up, timed part, close).
-    return { ...(JSON.parse(line) as TrialResult), wallSeconds: Number(process.hrtime.bigint() - began) / 1e9 }
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true })
-  }
-}
-
-const fmt = (n: number | undefined) => (n === undefined ? '—' : Math.round(n).toLocaleString('en-US'))
-const ratio = (a: number | undefined, b: number | undefined) => (a === undefined || b === undefined ? '—' : `${(a / b).toFixed(2)}×`)
-
-function table(rows: string[][]): string {
-  const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)))
-  return rows.map((r) => r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join('  ')).join('\n')
+  const result = spawnTrial<TrialResult>(TRIAL, [driver, workload, String(keys)], `rks-bench-${driver}-`)
+  return 'error' in result ? { driver, workload, keys, error: result.error } : result
 }
 
 async function main(): Promise<void> {
@@ -91,11 +55,8 @@ async function main(): Promise<void> {
   const best = new Map<string, Trial>() // `${keys}/${workload}/${driver}`
   const describe = new Map<string, Set<string>>()
 
-  const cpus = os.cpus()
-  console.log(
-    `rocksdb-keyed-state native bench: Node ${process.version}, ${os.platform()} ${os.arch()}, ${cpus.length} × ${cpus[0]?.model.trim()}, ` +
-      `load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`,
-  )
+  const machine = machineInfo()
+  console.log(`rocksdb-keyed-state native bench: ${machineLine()}`)
   console.log(
     `keys ${keyCounts.join(', ')}; ${KEY_BYTES} B random keys, ${VALUE_BYTES} B values (seed 0x${DEFAULT_SEED.toString(16)}); ` +
       `each trial a fresh process + temp dir; ${repeat} trial(s) per cell, best kept`,
@@ -150,38 +111,22 @@ async function main(): Promise<void> {
   }
   if (failures.length > 0) lines.push('', `${failures.length} trial(s) FAILED: ${failures.map((f) => `${f.keys}/${f.workload}/${f.driver}`).join(', ')}`)
   const minutes = (Date.now() - started) / 60000
-  lines.push('', `total ${minutes.toFixed(1)} min; load average at the end ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`)
+  lines.push('', `total ${minutes.toFixed(1)} min; load average at the end ${loadAverage()}`)
   console.log(lines.join('\n'))
 
-  const date = new Date().toISOString().slice(0, 10)
-  const custom = process.env.BENCH_KEYS || process.env.BENCH_WORKLOADS || process.env.BENCH_DRIVERS
-  const out = process.env.BENCH_OUT ?? path.join(__dirname, 'results', `${date}-native${custom ? '-custom' : ''}.json`)
-  fs.mkdirSync(path.dirname(out), { recursive: true })
-  fs.writeFileSync(
-    out,
-    JSON.stringify(
-      {
-        date: new Date().toISOString(),
-        node: process.version,
-        platform: `${os.platform()} ${os.arch()}`,
-        cpus: cpus.length,
-        cpuModel: cpus[0]?.model.trim(),
-        loadAverageAtStart: os.loadavg(),
-        keyBytes: KEY_BYTES,
-        valueBytes: VALUE_BYTES,
-        seed: DEFAULT_SEED,
-        repeat,
-        builds: Object.fromEntries([...describe].map(([d, s]) => [d, [...s]])),
-        best: [...best.values()],
-        trials: results,
-        failures,
-        minutes,
-      },
-      null,
-      2,
-    ) + '\n',
-  )
-  console.log(`results: ${path.relative(ROOT, out)}`)
+  const out = writeResults('native', ['BENCH_KEYS', 'BENCH_WORKLOADS', 'BENCH_DRIVERS'], {
+    ...machine,
+    keyBytes: KEY_BYTES,
+    valueBytes: VALUE_BYTES,
+    seed: DEFAULT_SEED,
+    repeat,
+    builds: Object.fromEntries([...describe].map(([d, s]) => [d, [...s]])),
+    best: [...best.values()],
+    trials: results,
+    failures,
+    minutes,
+  })
+  console.log(`results: ${out}`)
   if (failures.length > 0) process.exitCode = 1
 }
 

@@ -3,16 +3,17 @@ import path from 'node:path'
 import type { Driver } from './types'
 
 // @nxtedition/rocksdb ships no type declarations; this is the part of it used here.
-interface NxtChainedBatch {
+export interface NxtChainedBatch {
   _put(key: Buffer, value: Buffer, options: object): void
+  _merge(key: Buffer, value: Buffer, options: object): void
   _writeSync(options?: object): void
   _clear(): void
 }
-interface NxtIterator {
+export interface NxtIterator {
   _nextvSync(size: number, options?: object): { rows: Buffer[]; finished: boolean }
   _closeSync(): void
 }
-interface NxtRocksLevel {
+export interface NxtRocksLevel {
   open(options?: object): Promise<void>
   close(): Promise<void>
   batch(): NxtChainedBatch
@@ -39,6 +40,20 @@ function bundledRocksDBVersion(): string {
   }
 }
 
+/** "@nxtedition/rocksdb <version>: RocksDB <version> (...)" */
+export function describeNxtedition(): string {
+  const version = JSON.parse(fs.readFileSync(path.join(packageDir(), 'package.json'), 'utf8')).version as string
+  return `@nxtedition/rocksdb ${version}: RocksDB ${bundledRocksDBVersion()} (bundled prebuild, assertions in)`
+}
+
+/** Opens a RocksLevel as this driver does (buffers, WAL compression off); `extra` adds open options. */
+export async function openRocksLevel(dir: string, extra: object = {}): Promise<NxtRocksLevel> {
+  const options = { createIfMissing: true, keyEncoding: 'buffer', valueEncoding: 'buffer', walCompression: false, infoLogLevel: 'error', ...extra }
+  const db = new RocksLevel(dir, options)
+  await db.open(options)
+  return db
+}
+
 /**
  * @nxtedition/rocksdb (RocksLevel) through its synchronous entry points, which it exposes
  * as underscore methods (its own code calls them): a reused ChainedBatch with _writeSync
@@ -49,16 +64,14 @@ export function createDriver(): Driver {
   let one: NxtChainedBatch
   let batch: NxtChainedBatch
   const single: Buffer[] = [Buffer.alloc(0)]
-  const version = JSON.parse(fs.readFileSync(path.join(packageDir(), 'package.json'), 'utf8')).version as string
+  const description = describeNxtedition()
   return {
     name: 'nxtedition',
     sync: { put: true, get: true, batchPut: true, getMany: true, scan: true },
-    describe: () => `@nxtedition/rocksdb ${version}: RocksDB ${bundledRocksDBVersion()} (bundled prebuild, assertions in)`,
+    describe: () => description,
     notes: ['WAL on: the binding has no option to disable it (writes use sync=false); walCompression off'],
     async open(dir) {
-      const options = { createIfMissing: true, keyEncoding: 'buffer', valueEncoding: 'buffer', walCompression: false, infoLogLevel: 'error' }
-      db = new RocksLevel(dir, options)
-      await db.open(options)
+      db = await openRocksLevel(dir)
       one = db.batch()
       batch = db.batch()
     },

@@ -1,6 +1,11 @@
 import { RocksDB, type ColumnFamily } from '../../lib/native/index'
 import type { Driver } from './types'
 
+/** "RocksDB <version> (<build>...)": which RocksDB the addon was linked with. */
+export function describeOurs(): string {
+  return `RocksDB ${RocksDB.version} (${RocksDB.build}${RocksDB.build === 'system' ? ": Debian's librocksdb, assertions ON" : ': static release build'})`
+}
+
 /**
  * rocksdb-keyed-state through its public TypeScript API: RocksDB.open, the default column
  * family (no TTL), sync put/get/getMany, a reused WriteBatch, iterator.nextBatch + forEach.
@@ -12,8 +17,7 @@ export function createDriver(): Driver {
   return {
     name: 'ours',
     sync: { put: true, get: true, batchPut: true, getMany: true, scan: true },
-    describe: () =>
-      `RocksDB ${RocksDB.version} (${RocksDB.build}${RocksDB.build === 'system' ? ": Debian's librocksdb, assertions ON" : ': static release build'})`,
+    describe: describeOurs,
     notes: ['WAL off (default)', 'default column family, no TTL; values stored with the 4-byte TTL stamp'],
     async open(dir) {
       db = await RocksDB.open(dir)

@@ -9,6 +9,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { generate, permutation, DEFAULT_SEED, type Dataset } from '../data'
 import { loadDriver } from './index'
+import { TrialClock, expectEqual as expect, gc, rssMB } from '../harness'
 import type { Driver } from './types'
 
 export const WORKLOADS = ['put', 'get', 'batchPut', 'getMany', 'scan'] as const
@@ -37,10 +38,6 @@ export interface TrialResult {
   phases: Record<string, number>
 }
 
-function gc(): void {
-  ;(globalThis as { gc?: () => void }).gc?.()
-}
-
 async function load(driver: Driver, data: Dataset, count: number): Promise<void> {
   phase('other')
   for (let start = 0; start < count; start += BATCH_PUT_SIZE) {
@@ -56,36 +53,10 @@ function checksum(values: Buffer[], indices: ArrayLike<number>): number {
   return sum
 }
 
-function seconds(start: bigint): number {
-  const elapsed = Number(process.hrtime.bigint() - start) / 1e9
-  phaseStart = process.hrtime.bigint()
-  const cpu = process.cpuUsage(cpuAtStart)
-  cpuUsed = (cpu.user + cpu.system) / 1e6
-  return elapsed
-}
-
-function expect(what: string, actual: number, expected: number): void {
-  if (actual !== expected) throw new Error(`${what}: got ${actual}, expected ${expected}`)
-}
-
-/** Seconds spent in each untimed phase (data, open, load, close), for the orchestrator's budget. */
-const phases: Record<string, number> = {}
-let phaseStart = process.hrtime.bigint()
-function phase(name: string): void {
-  const now = process.hrtime.bigint()
-  phases[name] = (phases[name] ?? 0) + Number(now - phaseStart) / 1e9
-  phaseStart = now
-}
-
-let cpuAtStart: NodeJS.CpuUsage = process.cpuUsage()
-let cpuUsed = 0
-
-/** Starts the clock: returns the hrtime origin and notes the CPU time. */
-function startClock(): bigint {
-  phase('other')
-  cpuAtStart = process.cpuUsage()
-  return process.hrtime.bigint()
-}
+const clock = new TrialClock()
+const phase = (name: string) => clock.phase(name)
+const startClock = () => clock.start()
+const seconds = (start: bigint) => clock.stop(start)
 
 /** Runs `workload` and returns [ops, seconds] of the timed part. */
 async function runWorkload(driver: Driver, workload: Workload, keys: number): Promise<[number, number]> {
@@ -190,7 +161,7 @@ async function runWorkload(driver: Driver, workload: Workload, keys: number): Pr
 
 export async function runTrial(driverName: string, workload: Workload, keys: number, dir: string): Promise<TrialResult> {
   const driver = await loadDriver(driverName)
-  phaseStart = process.hrtime.bigint()
+  clock.resetMark()
   await driver.open(dir)
   let result: TrialResult
   try {
@@ -202,12 +173,12 @@ export async function runTrial(driverName: string, workload: Workload, keys: num
       ops,
       seconds: elapsed,
       opsPerSecond: ops / elapsed,
-      cpuSeconds: cpuUsed,
+      cpuSeconds: clock.cpuSeconds,
       sync: driver.sync[workload],
       describe: driver.describe(),
       notes: driver.notes,
-      rssMB: Math.round(process.memoryUsage().rss / 2 ** 20),
-      phases,
+      rssMB: rssMB(),
+      phases: clock.phases,
     }
   } finally {
     phase('other')
