@@ -41,11 +41,20 @@ class StateCursor {
     return this.index < this.keys.length
   }
 
+  /** The next batch, read ahead while the current one is emitted. */
+  private ahead: ReturnType<BatchSource['nextBatchAsync']> | undefined
+
   /** Loads the next batch once the current one is used up; false when the state has no more. */
   async refill(): Promise<boolean> {
     if (this.hasEntry) return true
-    if (this.iterator.ended) return false
-    const batch = await this.iterator.nextBatchAsync(this.batchCount, this.batchBytes)
+    if (this.ahead === undefined) {
+      if (this.iterator.ended) return false
+      this.readAhead()
+    }
+    const batch = await this.ahead!
+    this.ahead = undefined
+    // Native iteration of the next batch overlaps the JS work on this one.
+    if (!this.iterator.ended) this.readAhead()
     const keys: Buffer[] = []
     const values: Buffer[] = []
     batch.forEach((key, value) => {
@@ -56,6 +65,12 @@ class StateCursor {
     this.values = values
     this.index = 0
     return keys.length > 0 || (await this.refill())
+  }
+
+  private readAhead(): void {
+    this.ahead = this.iterator.nextBatchAsync(this.batchCount, this.batchBytes)
+    // A merge that stops early (abort, error) never awaits it: its failure is not an unhandled rejection.
+    this.ahead.catch(() => undefined)
   }
 }
 
