@@ -119,7 +119,11 @@ async function writeAndUpload(
     )
     signal?.throwIfAborted()
     const written = await writer.finish()
-    const ref = await storage.uploadFile(localPath, checkpointFileKey(checkpointId, source.backendId, fileName), { signal })
+    const key = checkpointFileKey(checkpointId, source.backendId, fileName)
+    const ref =
+      storage.adoptFile !== undefined
+        ? await storage.adoptFile(localPath, key, written, { signal })
+        : await storage.uploadFile(localPath, key, { signal })
     const keyGroupOffsets = [...source.keyGroupRange].map((keyGroup) => written.keyGroupOffsets.get(keyGroup) ?? 0)
     return {
       kind: 'full',

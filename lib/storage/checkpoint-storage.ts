@@ -37,6 +37,12 @@ export interface JobCheckpoint {
 export interface CheckpointStorage {
   /** Streams a local file to `key` (replacing what is there), hashing it on the way. */
   uploadFile(localPath: string, key: string, options?: TransferOptions): Promise<FileRef>
+  /**
+   * For local storages: takes a finished, already fsynced local file whose size and SHA-256 the
+   * caller computed while writing it, by moving it into place when it is on the same filesystem
+   * (else as `uploadFile`). Saves a full snapshot a second copy and a second hash.
+   */
+  adoptFile?(localPath: string, key: string, digest: { size: number; sha256: string }, options?: TransferOptions): Promise<FileRef>
   /** Several `uploadFile`s through the storage's bounded pool; results in the input's order. */
   uploadFiles(files: readonly { localPath: string; key: string }[], options?: TransferOptions): Promise<FileRef[]>
   /** Writes bytes, or a stream of chunks, to `key` (replacing what is there). */

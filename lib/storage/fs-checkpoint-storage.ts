@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto'
 import { createReadStream } from 'node:fs'
-import { link, lstat, readdir, readFile, realpath, rm, rmdir, stat, unlink } from 'node:fs/promises'
+import { chmod, link, lstat, readdir, readFile, realpath, rm, rmdir, stat, unlink } from 'node:fs/promises'
 import path from 'node:path'
 import { CorruptCheckpointError } from '../errors'
 import { type Digest, fsyncDirectory, makeDirectories, publish, TEMP_PREFIX, tempPathFor, writeFileAtomically } from './atomic-file'
@@ -56,6 +56,19 @@ export class FsCheckpointStorage implements CheckpointStorage {
       options.retain ?? 1,
       this.concurrency,
     )
+  }
+
+  async adoptFile(localPath: string, key: string, digest: { size: number; sha256: string }, options: TransferOptions = {}): Promise<FileRef> {
+    options.signal?.throwIfAborted()
+    const target = await this.pathForWrite(checkKey(key))
+    try {
+      await chmod(localPath, STORED_FILE_MODE)
+      await publish(localPath, target)
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EXDEV') throw error
+      return this.uploadFile(localPath, key, options)
+    }
+    return { key, size: digest.size, sha256: digest.sha256 }
   }
 
   async uploadFile(localPath: string, key: string, options: TransferOptions = {}): Promise<FileRef> {

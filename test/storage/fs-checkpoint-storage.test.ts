@@ -362,3 +362,23 @@ describe('FsCheckpointStorage: crashes and cancellation', () => {
     expect(statSync(path.join(path.dirname(work), 'checkpoints/shared/b/1.sst')).nlink).toBe(1)
   })
 })
+
+describe('FsCheckpointStorage: adoptFile', () => {
+  it('moves a finished file into place with the digest its writer computed', async () => {
+    const { storage, work } = setup()
+    const local = path.join(work, 'stream')
+    const bytes = randomFile(local, 300_000)
+    const ref = await storage.adoptFile(local, 'chk-1/backend/stream', { size: bytes.length, sha256: sha256(bytes) })
+    expect(ref).toEqual({ key: 'chk-1/backend/stream', size: bytes.length, sha256: sha256(bytes) })
+    expect(existsSync(local)).toBe(false)
+    const back = path.join(work, 'back')
+    await storage.downloadFile(ref, back)
+    expect(readFileSync(back).equals(bytes)).toBe(true)
+    // A wrong digest is caught when the file is read.
+    const other = path.join(work, 'other')
+    randomFile(other, 1000)
+    const lying = await storage.adoptFile(other, 'chk-1/backend/other', { size: 1000, sha256: sha256(bytes) })
+    await expect(storage.readFile(lying)).rejects.toBeInstanceOf(CorruptCheckpointError)
+    await expect(storage.adoptFile(path.join(work, 'x'), '../escape', { size: 0, sha256: '' })).rejects.toThrow()
+  })
+})
