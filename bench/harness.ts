@@ -182,11 +182,21 @@ export function machineInfo(): Record<string, unknown> {
  * Writes `bench/results/<date>-<kind>[-custom].json` (or `BENCH_OUT`); `custom` when any of
  * `customVars` is set in the environment. Returns the path relative to the repository.
  */
-export function writeResults(kind: string, customVars: readonly string[], payload: Record<string, unknown>): string {
+/** Writes a bench's results file and reports it; a bench with failed trials exits 1. */
+export function writeResults(kind: string, customVars: readonly string[], payload: Record<string, unknown> & { failures: unknown[] }): void {
   const date = new Date().toISOString().slice(0, 10)
   const custom = customVars.some((name) => process.env[name])
   const out = process.env.BENCH_OUT ?? path.join(BENCH_DIR, 'results', `${date}-${kind}${custom ? '-custom' : ''}.json`)
   fs.mkdirSync(path.dirname(out), { recursive: true })
   fs.writeFileSync(out, JSON.stringify(payload, null, 2) + '\n')
-  return path.relative(ROOT, out)
+  console.log(`results: ${path.relative(ROOT, out)}`)
+  if (payload.failures.length > 0) process.exitCode = 1
+}
+
+/** Runs `main` as a bench's entry point: exit 1 on error. */
+export function benchMain(main: () => Promise<void>): void {
+  main().catch((error) => {
+    console.error(error)
+    process.exit(1)
+  })
 }

@@ -14,7 +14,7 @@ import path from 'node:path'
 import { DEFAULT_SEED, KEY_BYTES, VALUE_BYTES } from './data'
 import { DRIVERS } from './drivers/index'
 import { WORKLOADS, BATCH_PUT_SIZE, GET_MANY_SIZE, SCAN_BATCH_SIZE, type TrialResult, type Workload } from './drivers/run-trial'
-import { envKeyCounts, envList, envRepeat, fmt, loadAverage, machineInfo, machineLine, ratio, spawnTrial, table, writeResults } from './harness'
+import { envKeyCounts, envList, envRepeat, fmt, loadAverage, machineInfo, machineLine, ratio, spawnTrial, table, writeResults, benchMain } from './harness'
 
 const TRIAL = path.join(__dirname, 'drivers', 'run-trial.ts')
 /** The Node bindings ours has to beat; `map` is a ceiling, not a peer. */
@@ -114,7 +114,7 @@ async function main(): Promise<void> {
   lines.push('', `total ${minutes.toFixed(1)} min; load average at the end ${loadAverage()}`)
   console.log(lines.join('\n'))
 
-  const out = writeResults('native', ['BENCH_KEYS', 'BENCH_WORKLOADS', 'BENCH_DRIVERS'], {
+  writeResults('native', ['BENCH_KEYS', 'BENCH_WORKLOADS', 'BENCH_DRIVERS'], {
     ...machine,
     keyBytes: KEY_BYTES,
     valueBytes: VALUE_BYTES,
@@ -126,11 +126,6 @@ async function main(): Promise<void> {
     failures,
     minutes,
   })
-  console.log(`results: ${out}`)
-  if (failures.length > 0) process.exitCode = 1
 }
 
-main().catch((error) => {
-  console.error(error)
-  process.exit(1)
-})
+benchMain(main)

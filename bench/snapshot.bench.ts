@@ -13,7 +13,7 @@
  * bench/results/<date>-snapshot-<entries>.json). See bench/README.md.
  */
 import path from 'node:path'
-import { envKeyCounts, fmt, loadAverage, machineInfo, machineLine, ratio, shortCount, spawnTrial, table, writeResults } from './harness'
+import { envKeyCounts, fmt, loadAverage, machineInfo, machineLine, ratio, shortCount, spawnTrial, table, writeResults, benchMain } from './harness'
 import type { Measured, SnapshotTrialResult } from './snapshot-trial'
 
 const TRIAL = path.join(__dirname, 'snapshot-trial.ts')
@@ -98,7 +98,7 @@ async function main(): Promise<void> {
   const minutes = (Date.now() - started) / 60000
   console.log(`\ntotal ${minutes.toFixed(1)} min; load average at the end ${loadAverage()}`)
   const release = describe.includes('static release build')
-  const out = writeResults(`snapshot-${entryCounts.map(shortCount).join('-')}${release ? '-release' : ''}`, [], {
+  writeResults(`snapshot-${entryCounts.map(shortCount).join('-')}${release ? '-release' : ''}`, [], {
     ...machine,
     rounds,
     build: describe,
@@ -107,11 +107,6 @@ async function main(): Promise<void> {
     failures,
     minutes,
   })
-  console.log(`results: ${out}`)
-  if (failures.length > 0) process.exitCode = 1
 }
 
-main().catch((error) => {
-  console.error(error)
-  process.exit(1)
-})
+benchMain(main)

@@ -14,7 +14,7 @@
  */
 import path from 'node:path'
 import { KEY_BYTES, VALUE_BYTES, DEFAULT_SEED } from './data'
-import { envKeyCounts, envList, envRepeat, fmt, loadAverage, machineInfo, machineLine, ratio, shortCount, spawnTrial, table, writeResults } from './harness'
+import { envKeyCounts, envList, envRepeat, fmt, loadAverage, machineInfo, machineLine, ratio, shortCount, spawnTrial, table, writeResults, benchMain } from './harness'
 import { MAP_USER_KEYS, STATE_WORKLOADS, type StateTrialResult, type StateWorkload } from './state-trial'
 
 const TRIAL = path.join(__dirname, 'state-trial.ts')
@@ -131,7 +131,7 @@ async function main(): Promise<void> {
 
   // '-release' when ours ran on the static release build (e.g. PREBUILDS_ONLY=1: the prebuild in prebuilds/)
   const release = [...(describe.get('state') ?? [])].some((d) => d.includes('static release build'))
-  const out = writeResults(`state-${keyCounts.map(shortCount).join('-')}${release ? '-release' : ''}`, ['BENCH_WORKLOADS'], {
+  writeResults(`state-${keyCounts.map(shortCount).join('-')}${release ? '-release' : ''}`, ['BENCH_WORKLOADS'], {
     ...machine,
     keyChars: KEY_BYTES,
     valueBytes: VALUE_BYTES,
@@ -144,11 +144,6 @@ async function main(): Promise<void> {
     failures,
     minutes,
   })
-  console.log(`results: ${out}`)
-  if (failures.length > 0) process.exitCode = 1
 }
 
-main().catch((error) => {
-  console.error(error)
-  process.exit(1)
-})
+benchMain(main)
