@@ -103,13 +103,18 @@ export class RocksDBTimerQueue<K, N> implements TimerQueue<K, N> {
     return cached
   }
 
-  add(timestamp: number, key: K, namespace: N): boolean {
+  /** A timer's RocksDB key, order key, key-group partition and position in that partition's cache. */
+  private locate(timestamp: number, key: K, namespace: N) {
     const keyGroup = this.codec.keyGroupOf(key)
     const rocksKey = this.codec.encode(keyGroup, timestamp, key, namespace)
     const orderKey = this.codec.orderKey(rocksKey)
     const partition = this.partitions[keyGroup - this.codec.keyGroupRange.start]!
+    return { rocksKey, orderKey, partition, at: searchDescending(partition.cache, orderKey) }
+  }
+
+  add(timestamp: number, key: K, namespace: N): boolean {
+    const { rocksKey, orderKey, partition, at } = this.locate(timestamp, key, namespace)
     const cache = partition.cache
-    const at = searchDescending(cache, orderKey)
     if (cache[at] === orderKey) return false
     const complete = cache.length === partition.size
     if (at === 0 && (!complete || cache.length >= this.cacheSize)) {
@@ -128,12 +133,8 @@ export class RocksDBTimerQueue<K, N> implements TimerQueue<K, N> {
   }
 
   remove(timestamp: number, key: K, namespace: N): boolean {
-    const keyGroup = this.codec.keyGroupOf(key)
-    const rocksKey = this.codec.encode(keyGroup, timestamp, key, namespace)
-    const orderKey = this.codec.orderKey(rocksKey)
-    const partition = this.partitions[keyGroup - this.codec.keyGroupRange.start]!
+    const { rocksKey, orderKey, partition, at } = this.locate(timestamp, key, namespace)
     const cache = partition.cache
-    const at = searchDescending(cache, orderKey)
     if (cache[at] === orderKey) {
       this.delete(partition, rocksKey)
       cache.splice(at, 1)
