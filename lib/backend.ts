@@ -19,7 +19,7 @@ import { ByteWriter } from './serializers/byte-writer'
 import { voidNamespace } from './serializers/primitives'
 import type { Serializer } from './serializers/serializer'
 import { AggregatingState, type AggregateFunction } from './state/aggregating-state'
-import { isAmbiguousKeyPossible } from './keygroups/composite-key'
+import { isAmbiguousKeyPossible, readLength } from './keygroups/composite-key'
 import type { StateBinding } from './state/keyed-state'
 import { ListState } from './state/list-state'
 import { MapState } from './state/map-state'
@@ -436,13 +436,13 @@ export class KeyedStateBackend<K> implements StateContext<K> {
       reader.reset(rocksKey, this.keyGroupPrefixBytes)
       const key = this.keySerializer.read(reader)
       const keyEnd = reader.pos
-      if (ambiguous) skipLength(reader, keyEnd - this.keyGroupPrefixBytes)
+      if (ambiguous) readLength(keyEnd - this.keyGroupPrefixBytes, reader, 'key')
       const namespaceStart = reader.pos
       const namespaceEnd = namespaceStart + expectedNamespace.length
       if (namespaceEnd > rocksKey.length || !rocksKey.subarray(namespaceStart, namespaceEnd).equals(expectedNamespace)) continue
       if (ambiguous) {
         reader.pos = namespaceEnd
-        skipLength(reader, expectedNamespace.length)
+        readLength(expectedNamespace.length, reader, 'namespace')
         if (exact && reader.pos !== rocksKey.length) continue
       } else if (exact && namespaceEnd !== rocksKey.length) {
         continue
@@ -549,7 +549,6 @@ export class KeyedStateBackend<K> implements StateContext<K> {
   }
 }
 
-/** Skips the length written after a composite-key part of `length` bytes (see composite-key.ts). */
 /** How a timer queue is recorded in snapshots: a 'timers' state named after its column family. */
 function timerMeta(service: string, domain: 'event' | 'processing', namespaceSerializer: string): StateMeta {
   return { name: timerColumnFamilyName(service, domain), kind: 'timers', namespaceSerializer, valueSerializer: 'timer', ttl: NO_TTL }
@@ -561,13 +560,6 @@ function checkStateName(name: string): void {
       `state name must be 1-200 characters of letters, digits, '_', '.', '-', ':', not start with '_' (reserved) and not be 'default', got '${String(name)}'`,
     )
   }
-}
-
-function skipLength(reader: ByteReader, length: number): void {
-  do {
-    reader.take(1)
-    length >>>= 8
-  } while (length !== 0)
 }
 
 function checkSerializer(serializer: Serializer<unknown>, what: string): void {

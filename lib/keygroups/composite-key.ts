@@ -35,7 +35,7 @@ function writeLength(length: number, out: ByteWriter): void {
 }
 
 /** Consumes the length written after a part of `length` bytes, checking that it matches. */
-function readLength(length: number, input: ByteReader, part: string): void {
+export function readLength(length: number, input: ByteReader, part: string): void {
   const expected = length
   do {
     const at = input.take(1)
