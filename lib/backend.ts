@@ -1,17 +1,20 @@
 import { randomUUID } from 'node:crypto'
 import { mkdir, rm } from 'node:fs/promises'
-import { ClosedError, IncompatibleStateError, KeyGroupOutOfRangeError, KeyedStateError } from './errors'
+import path from 'node:path'
+import { ClosedError, IncompatibleStateError, KeyGroupOutOfRangeError, KeyedStateError, LockedError, UnsupportedOptionError } from './errors'
 import { restoreFull, type RestoreProgress } from './restore/full-restore'
-import { parseKeyedStateHandle, type KeyedStateHandle } from './snapshot/keyed-state-handle'
+import { planRestore } from './restore/restore-plan'
+import { parseKeyedStateHandle, type FullKeyedStateHandle, type KeyedStateHandle } from './snapshot/keyed-state-handle'
 import { startFullSnapshot, type FullSnapshotSource, type SnapshotOptions } from './snapshot/full-snapshot'
 import type { SnapshotStateMeta } from './snapshot/state-snapshot-meta'
 import type { CheckpointStorage } from './storage/checkpoint-storage'
-import { checkCheckpointId } from './storage/layout'
+import { claimInstanceDirectory } from './storage/instance-directory'
+import { checkCheckpointId, checkJobId } from './storage/layout'
 import { murmurHash, checkMaxParallelism } from './keygroups/assignment'
 import { CompositeKeyBuilder } from './keygroups/composite-key'
 import { keyGroupPrefixBytes, type KeyGroupPrefixBytes } from './keygroups/key-group-prefix'
 import { KeyGroupRange } from './keygroups/key-group-range'
-import type { ManualClock } from './native/clock'
+import { ManualClock } from './native/clock'
 import type { ColumnFamily } from './native/column-family'
 import { RocksDB } from './native/rocksdb'
 import { ByteReader } from './serializers/byte-reader'
@@ -28,16 +31,22 @@ import type { StateContext } from './state/state-context'
 import { incompatibility, type StateKind, type StateMeta } from './state/state-meta'
 import { resolveTtl, type StateTtlConfig } from './state/ttl-config'
 import { ValueState } from './state/value-state'
+import { stateNameProblem } from './state/state-name'
 import { NO_TTL } from './state/ttl-config'
 import { TimerCodec } from './timers/timer-key'
 import { TimerService, createTimerService, timerColumnFamilyName, type TimerServiceOptions } from './timers/timer-service'
 import type { TimerQueue } from './timers/timer-queue'
 
-const TIMER_PREFIX = '_timer_'
+/** The scratch directory's name inside the instance directory (RocksDB ignores it). */
+const WORK_DIRECTORY = 'keyed-state-work'
 const DOMAINS = ['event', 'processing'] as const
 
 export interface KeyedStateBackendOptions<K> {
-  /** The RocksDB instance directory; this backend owns it (its contents are replaced on open). */
+  /**
+   * The instance directory: created when missing (an empty directory is taken too) and marked as
+   * an instance of this library; an instance made by an earlier open is reused, its states
+   * replaced. Any other directory is refused (NotAnInstanceError) and never modified.
+   */
   path: string
   keySerializer: Serializer<K>
   /** Number of key groups, fixed for the life of the job (1 to 32768). */
@@ -47,17 +56,36 @@ export interface KeyedStateBackendOptions<K> {
   /** A test clock for every TTL decision. */
   clock?: ManualClock
   /**
-   * Handles (as `snapshot()` returned them, or parsed from JSON) to restore from: any number,
-   * with any key-group ranges; only the key groups of `keyGroupRange` are taken. [] or absent
+   * Handles (as `snapshot()` returned them, or parsed from JSON) of one checkpoint to restore
+   * from: any number, with any key-group ranges, that together cover `keyGroupRange` exactly once
+   * (else InvalidHandleSetError); only the key groups of `keyGroupRange` are read. [] or absent
    * for a fresh start.
    */
   restoreFrom?: readonly unknown[]
-  /** Where `restoreFrom`'s files are; required when restoring. */
+  /** Where checkpoints go: required with `restoreFrom`, and the default storage of `snapshot()`. */
   storage?: CheckpointStorage
-  /** Cancels a restore. */
+  /** The job this backend is part of: recorded in its handles, so a restore refuses handles of two jobs. */
+  jobId?: string
+  /** Incremental checkpoints are not supported yet: `true` is refused (UnsupportedOptionError). */
+  incremental?: false
+  /** Cancels a restore; the failed open then leaves nothing it created behind. */
   signal?: AbortSignal
   onRestoreProgress?: (progress: RestoreProgress) => void
 }
+
+const OPTION_NAMES: ReadonlySet<string> = new Set([
+  'path',
+  'keySerializer',
+  'maxParallelism',
+  'keyGroupRange',
+  'clock',
+  'restoreFrom',
+  'storage',
+  'jobId',
+  'incremental',
+  'signal',
+  'onRestoreProgress',
+] satisfies (keyof KeyedStateBackendOptions<unknown>)[])
 
 export interface StateOptions<N> {
   ttl?: StateTtlConfig
@@ -79,8 +107,6 @@ interface RunningSnapshot {
   controller: AbortController
   done: Promise<unknown>
 }
-
-const STATE_NAME = /^[\w.\-:]{1,200}$/
 
 /**
  * Keyed state on RocksDB: states are scoped to the current key (`setCurrentKey`) and to a
@@ -105,8 +131,14 @@ export class KeyedStateBackend<K> implements StateContext<K> {
   readonly states = new Map<string, RegisteredState>()
   /** Identifies this backend's files in checkpoint storage. */
   readonly backendId = randomUUID()
-  /** @internal Local scratch space beside the instance directory (snapshot streams, downloads). */
+  /** @internal Local scratch space in the instance directory (snapshot streams, downloads). */
   readonly workDirectory: string
+  /** The checkpoint this backend was restored from; undefined for a fresh start. */
+  readonly restoredCheckpointId: number | undefined
+  private readonly storage: CheckpointStorage | undefined
+  private readonly jobId: string | undefined
+  /** Files of finished snapshots per checkpoint id, until the checkpoint completes or is aborted. */
+  private readonly uploaded = new Map<number, { storage: CheckpointStorage; keys: string[] }[]>()
   private key: K | undefined
   private keyGroup = -1
   private closed = false
@@ -114,11 +146,16 @@ export class KeyedStateBackend<K> implements StateContext<K> {
   private readonly timerServices = new Map<string, TimerService<K, unknown>>()
   /** Timer column families (restored, or of 'rocksdb' services) with their snapshot metadata. */
   private readonly timerMetas = new Map<string, StateMeta>()
-  private lastCompletedCheckpoint = -1
+  private lastCompletedCheckpoint: number
 
-  private constructor(db: RocksDB, options: KeyedStateBackendOptions<K>) {
+  private constructor(db: RocksDB, options: KeyedStateBackendOptions<K>, restoredCheckpointId: number | undefined) {
     this.db = db
-    this.workDirectory = `${options.path}.work`
+    // Inside the instance directory: an open never touches anything beside it.
+    this.workDirectory = path.join(options.path, WORK_DIRECTORY)
+    this.storage = options.storage
+    this.jobId = options.jobId
+    this.restoredCheckpointId = restoredCheckpointId
+    this.lastCompletedCheckpoint = restoredCheckpointId ?? -1
     this.keySerializer = options.keySerializer
     this.maxParallelism = options.maxParallelism
     this.keyGroupRange = options.keyGroupRange
@@ -126,33 +163,49 @@ export class KeyedStateBackend<K> implements StateContext<K> {
     this.keyBuilder = new CompositeKeyBuilder(options.keySerializer, this.keyGroupPrefixBytes)
   }
 
+  /**
+   * Opens (creating it when missing) the instance directory and restores `restoreFrom` into it.
+   * Every option and handle is checked before the disk is touched. A failed open removes exactly
+   * what it created: a directory it made, or the states it restored into an existing instance
+   * (whose earlier states, in no checkpoint, are replaced by any open). A directory locked by
+   * another backend (LockedError) or that RocksDB reports corrupt is left as it was.
+   */
   static async open<K>(options: KeyedStateBackendOptions<K>): Promise<KeyedStateBackend<K>> {
-    validateOptions(options)
-    const db = await RocksDB.open(options.path, { clock: options.clock })
+    const handles = checkOptions(options)
+    options.signal?.throwIfAborted()
+    const directory = await claimInstanceDirectory(options.path)
+    let db: RocksDB
     try {
-      // A backend starts from nothing (or from what it restores): state left in the
-      // directory by an earlier run is not part of any checkpoint. Dropped under RocksDB's
-      // lock, so a directory another backend holds is refused (LockedError) untouched.
-      for (const cf of db.columnFamilies()) {
-        if (cf.name !== 'default') await db.dropColumnFamily(cf)
-      }
-      const backend = new KeyedStateBackend(db, options)
+      db = await RocksDB.open(options.path, { clock: options.clock })
+    } catch (error) {
+      // Locked: another backend owns the directory now, whoever created it.
+      if (!(error instanceof LockedError)) await directory.undo()
+      throw error
+    }
+    const backend = new KeyedStateBackend(db, options, handles[0]?.checkpointId)
+    try {
+      // Under RocksDB's lock: state left by an earlier run is not part of any checkpoint.
+      await backend.dropStates()
       await rm(backend.workDirectory, { recursive: true, force: true })
-      await backend.restore(options)
+      if (handles.length > 0) await backend.restore(handles, options)
       return backend
     } catch (error) {
-      // Never leave a half-restored instance behind.
+      // Never leave a half-restored instance behind, nor remove anything this open did not create.
+      await backend.dropStates().catch(() => undefined)
       await db.close()
-      await rm(options.path, { recursive: true, force: true })
-      await rm(`${options.path}.work`, { recursive: true, force: true })
+      await rm(backend.workDirectory, { recursive: true, force: true })
+      await directory.undo()
       throw error
     }
   }
 
-  private async restore(options: KeyedStateBackendOptions<K>): Promise<void> {
-    const handles = (options.restoreFrom ?? []).map(parseKeyedStateHandle)
-    if (handles.length === 0) return
-    if (options.storage === undefined) throw new TypeError('restoreFrom needs the storage its files are in (option storage)')
+  private async dropStates(): Promise<void> {
+    for (const cf of this.db.columnFamilies()) {
+      if (cf.name !== 'default') await this.db.dropColumnFamily(cf)
+    }
+  }
+
+  private async restore(handles: readonly FullKeyedStateHandle[], options: KeyedStateBackendOptions<K>): Promise<void> {
     await mkdir(this.workDirectory, { recursive: true })
     try {
       await restoreFull(
@@ -165,7 +218,7 @@ export class KeyedStateBackend<K> implements StateContext<K> {
           workDirectory: this.workDirectory,
         },
         handles,
-        options.storage,
+        options.storage!,
         { signal: options.signal, onProgress: options.onRestoreProgress },
       )
     } finally {
@@ -192,9 +245,6 @@ export class KeyedStateBackend<K> implements StateContext<K> {
 
   /** Timers recorded in a snapshot go to their column family; a service created later takes them over. */
   private restoreTimers(meta: StateMeta): ColumnFamily {
-    if (!meta.name.startsWith(TIMER_PREFIX) || meta.name.length > 200) {
-      throw new IncompatibleStateError(`the snapshot records timers under an invalid name '${meta.name}'`)
-    }
     this.timerMetas.set(meta.name, { ...meta, ttl: NO_TTL })
     return this.db.hasColumnFamily(meta.name) ? this.db.columnFamily(meta.name) : this.db.createColumnFamilySync(meta.name)
   }
@@ -282,13 +332,24 @@ export class KeyedStateBackend<K> implements StateContext<K> {
   // checkpoints
 
   /**
-   * Takes a full snapshot of every state: the RocksDB snapshot is taken now (synchronously),
-   * the stream is written and uploaded in the background while the service keeps writing.
-   * Several snapshots may run at once; `close()` aborts the running ones.
+   * Takes a full snapshot of every state into `storage` (default: the storage given to `open`):
+   * the RocksDB snapshot is taken now (synchronously), the stream is written and uploaded in the
+   * background while the service keeps writing. Several snapshots may run at once; `close()`
+   * aborts the running ones.
    */
-  snapshot(checkpointId: number, storage: CheckpointStorage, options: SnapshotOptions = {}): Promise<KeyedStateHandle> {
+  snapshot(checkpointId: number, options?: SnapshotOptions): Promise<KeyedStateHandle>
+  snapshot(checkpointId: number, storage: CheckpointStorage | undefined, options?: SnapshotOptions): Promise<KeyedStateHandle>
+  snapshot(checkpointId: number, storageOrOptions?: CheckpointStorage | SnapshotOptions, maybeOptions: SnapshotOptions = {}): Promise<KeyedStateHandle> {
     if (this.closed) return Promise.reject(this.closedError())
-    checkCheckpointId(checkpointId)
+    const given = isCheckpointStorage(storageOrOptions) ? storageOrOptions : undefined
+    const options = isCheckpointStorage(storageOrOptions) || storageOrOptions === undefined ? maybeOptions : storageOrOptions
+    const storage = given ?? this.storage
+    if (storage === undefined) return Promise.reject(new TypeError('snapshot needs a storage: pass one, or open the backend with the storage option'))
+    try {
+      checkCheckpointId(checkpointId)
+    } catch (error) {
+      return Promise.reject(error)
+    }
     const controller = new AbortController()
     const signal = options.signal === undefined ? controller.signal : AbortSignal.any([options.signal, controller.signal])
     const states = this.snapshotStates()
@@ -296,6 +357,7 @@ export class KeyedStateBackend<K> implements StateContext<K> {
       {
         db: this.db,
         backendId: this.backendId,
+        jobId: this.jobId,
         keySerializer: this.keySerializer.id,
         maxParallelism: this.maxParallelism,
         keyGroupPrefixBytes: this.keyGroupPrefixBytes,
@@ -309,24 +371,48 @@ export class KeyedStateBackend<K> implements StateContext<K> {
     )
     const entry: RunningSnapshot = { checkpointId, controller, done }
     this.running.add(entry)
-    return done.finally(() => this.running.delete(entry))
+    return done
+      .then((handle) => {
+        this.recordUpload(checkpointId, storage, handle)
+        return handle
+      })
+      .finally(() => this.running.delete(entry))
   }
 
-  /** The checkpoint `checkpointId` completed (every worker's snapshot is in). */
+  /** Remembers a finished snapshot's files until its checkpoint completes or is aborted. */
+  private recordUpload(checkpointId: number, storage: CheckpointStorage, handle: KeyedStateHandle): void {
+    if (checkpointId <= this.lastCompletedCheckpoint) return
+    const records = this.uploaded.get(checkpointId) ?? []
+    records.push({ storage, keys: [handle.stream.key] })
+    this.uploaded.set(checkpointId, records)
+  }
+
+  /**
+   * The checkpoint `checkpointId` completed (every worker's snapshot is in). Files of earlier
+   * checkpoints that never completed are left to `collectGarbage`: a notification may be lost, so
+   * an earlier checkpoint may be complete and retained without this backend knowing.
+   */
   async notifyCheckpointComplete(checkpointId: number): Promise<void> {
     checkCheckpointId(checkpointId)
     this.lastCompletedCheckpoint = Math.max(this.lastCompletedCheckpoint, checkpointId)
+    for (const id of this.uploaded.keys()) if (id <= checkpointId) this.uploaded.delete(id)
   }
 
-  /** The checkpoint `checkpointId` will not complete: a snapshot of it still running is aborted. */
+  /**
+   * The checkpoint `checkpointId` will not complete: a snapshot of it still running is aborted and
+   * the files its snapshots uploaded are deleted (those a complete job checkpoint references stay).
+   */
   async notifyCheckpointAborted(checkpointId: number): Promise<void> {
     checkCheckpointId(checkpointId)
     const aborted = [...this.running].filter((snapshot) => snapshot.checkpointId === checkpointId)
     for (const snapshot of aborted) snapshot.controller.abort(new KeyedStateError('Aborted', `checkpoint ${checkpointId} was aborted`))
     await Promise.allSettled(aborted.map((snapshot) => snapshot.done))
+    const records = this.uploaded.get(checkpointId) ?? []
+    this.uploaded.delete(checkpointId)
+    for (const { storage, keys } of records) await storage.deleteUnreferencedFiles(keys)
   }
 
-  /** The newest checkpoint reported complete; -1 before the first. */
+  /** The newest checkpoint reported complete, or the restored one; -1 before either. */
   get lastCompletedCheckpointId(): number {
     return this.lastCompletedCheckpoint
   }
@@ -555,11 +641,8 @@ function timerMeta(service: string, domain: 'event' | 'processing', namespaceSer
 }
 
 function checkStateName(name: string): void {
-  if (typeof name !== 'string' || !STATE_NAME.test(name) || name === 'default' || name.startsWith('_')) {
-    throw new TypeError(
-      `state name must be 1-200 characters of letters, digits, '_', '.', '-', ':', not start with '_' (reserved) and not be 'default', got '${String(name)}'`,
-    )
-  }
+  const problem = stateNameProblem(name)
+  if (problem !== undefined) throw new TypeError(problem)
 }
 
 function checkSerializer(serializer: Serializer<unknown>, what: string): void {
@@ -568,8 +651,20 @@ function checkSerializer(serializer: Serializer<unknown>, what: string): void {
   }
 }
 
-function validateOptions<K>(options: KeyedStateBackendOptions<K>): void {
-  if (typeof options?.path !== 'string' || options.path === '') throw new TypeError('path must be a non-empty string')
+/**
+ * Checks every option of `open`, and parses the handles to restore and checks that they cover
+ * the range exactly once, all before anything touches the disk. Returns the handles to read.
+ */
+function checkOptions<K>(options: KeyedStateBackendOptions<K>): FullKeyedStateHandle[] {
+  if (typeof options !== 'object' || options === null) throw new TypeError('options must be an object')
+  for (const name of Object.keys(options)) {
+    if (!OPTION_NAMES.has(name)) throw new TypeError(`unknown option '${name}' (known: ${[...OPTION_NAMES].join(', ')})`)
+  }
+  if ((options.incremental as unknown) === true) {
+    throw new UnsupportedOptionError("option 'incremental': incremental checkpoints are not supported yet; leave it out for full snapshots")
+  }
+  if (options.incremental !== undefined && options.incremental !== false) throw new TypeError("option 'incremental' must be false or absent")
+  if (typeof options.path !== 'string' || options.path === '') throw new TypeError('path must be a non-empty string')
   checkSerializer(options.keySerializer as Serializer<unknown>, 'keySerializer')
   if (typeof options.keySerializer.hashCode !== 'function') throw new TypeError('keySerializer must have hashCode')
   checkMaxParallelism(options.maxParallelism)
@@ -577,6 +672,20 @@ function validateOptions<K>(options: KeyedStateBackendOptions<K>): void {
   if (options.keyGroupRange.isEmpty || options.keyGroupRange.end >= options.maxParallelism) {
     throw new RangeError(`keyGroupRange ${options.keyGroupRange} must be non-empty and within 0..${options.maxParallelism - 1}`)
   }
+  if (options.clock !== undefined && !(options.clock instanceof ManualClock)) throw new TypeError('clock must be a ManualClock')
+  if (options.storage !== undefined && !isCheckpointStorage(options.storage)) throw new TypeError('storage must be a CheckpointStorage')
+  if (options.jobId !== undefined) checkJobId(options.jobId)
+  if (options.signal !== undefined && !(options.signal instanceof AbortSignal)) throw new TypeError('signal must be an AbortSignal')
+  if (options.onRestoreProgress !== undefined && typeof options.onRestoreProgress !== 'function') throw new TypeError('onRestoreProgress must be a function')
+  if (options.restoreFrom !== undefined && !Array.isArray(options.restoreFrom)) throw new TypeError('restoreFrom must be an array of handles')
+  const handles = (options.restoreFrom ?? []).map(parseKeyedStateHandle)
+  if (handles.length > 0 && options.storage === undefined) throw new TypeError("restoreFrom needs the storage its files are in (option 'storage')")
+  return planRestore(handles, options.keyGroupRange)
+}
+
+function isCheckpointStorage(value: unknown): value is CheckpointStorage {
+  const storage = value as CheckpointStorage | undefined
+  return typeof storage?.downloadFile === 'function' && typeof storage.uploadFile === 'function'
 }
 
 function describeKey(key: unknown): string {

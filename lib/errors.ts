@@ -72,6 +72,40 @@ export class CorruptCheckpointError extends KeyedStateError {
 }
 
 /**
+ * The handles given to a restore do not form one checkpoint covering the backend's key-group range
+ * exactly once: key groups no handle covers, key groups two handles cover, or handles of different
+ * checkpoints or jobs. Restoring them would silently lose or duplicate state.
+ */
+export class InvalidHandleSetError extends KeyedStateError {
+  constructor(
+    message: string,
+    /** Key groups of the requested range that no handle covers, as inclusive ranges. */
+    readonly uncovered: readonly { start: number; end: number }[] = [],
+    /** Key groups that more than one handle covers, as inclusive ranges. */
+    readonly doublyCovered: readonly { start: number; end: number }[] = [],
+  ) {
+    super('InvalidHandleSet', message)
+  }
+}
+
+/**
+ * A backend's `path` holds something other than an instance this library created (files of
+ * another program, a plain RocksDB database, a regular file). The library never deletes it.
+ */
+export class NotAnInstanceError extends KeyedStateError {
+  constructor(message: string) {
+    super('NotAnInstance', message)
+  }
+}
+
+/** An option this version does not support yet (e.g. `incremental: true`). */
+export class UnsupportedOptionError extends KeyedStateError {
+  constructor(message: string) {
+    super('UnsupportedOption', message)
+  }
+}
+
+/**
  * Bytes that do not decode as the serializer or layout expects: truncated input, a length running
  * past the end, an invalid tag byte, trailing bytes. Stored data is corrupt or was written with
  * another serializer.

@@ -20,6 +20,6 @@ export { parseKeyedStateHandle, type KeyedStateHandle, type FullKeyedStateHandle
 export type { SnapshotOptions, SnapshotProgress } from './snapshot/full-snapshot'
 export type { RestoreProgress } from './restore/full-restore'
 export { FsCheckpointStorage, type FsCheckpointStorageOptions } from './storage/fs-checkpoint-storage'
-export type { CheckpointStorage, JobCheckpoint, TransferOptions, DownloadOptions } from './storage/checkpoint-storage'
+export type { CheckpointStorage, JobCheckpoint, TransferOptions, DownloadOptions, GarbageOptions } from './storage/checkpoint-storage'
 export type { FileRef } from './storage/file-ref'
 export { TimerService, createTimerService, type Timer, type TimeDomain, type TimerContext, type TimerServiceOptions } from './timers'

@@ -6,7 +6,8 @@ import { KeyGroupRange } from '../keygroups/key-group-range'
 import type { ColumnFamily } from '../native/column-family'
 import type { RocksDB } from '../native/rocksdb'
 import type { FullKeyedStateHandle } from '../snapshot/keyed-state-handle'
-import type { SnapshotMetadata, SnapshotStateMeta } from '../snapshot/state-snapshot-meta'
+import { parseSnapshotMetadata, type SnapshotMetadata, type SnapshotStateMeta } from '../snapshot/state-snapshot-meta'
+import { incompatibility } from '../state/state-meta'
 import type { CheckpointStorage } from '../storage/checkpoint-storage'
 
 /** What a restore writes into: the new backend's database, range and state registry. */
@@ -25,34 +26,70 @@ export interface RestoreProgress {
   keyGroups: number
 }
 
+/** One handle's stream, fetched, verified and opened, with its checked header. */
+interface VerifiedSnapshot {
+  handle: FullKeyedStateHandle
+  reader: FullSnapshotReader
+  metadata: SnapshotMetadata
+}
+
 const BATCH_BYTES = 4 << 20
 
 /**
- * Restores full snapshots: for every handle, the key groups that lie in the target's range
- * are read from their recorded offsets (the others are never read) and written in write
- * batches with their raw values, so every entry keeps its original TTL write time. Works for
- * any number of handles with any ranges: that is rescaling for full snapshots.
+ * Restores full snapshots from `handles` (as `planRestore` selected them: together they cover the
+ * target's range exactly once). In phases, so that nothing is written before everything a restore
+ * trusts is checked: (1) every stream is fetched, verified against its SHA-256 and its header
+ * checked, against its handle, the target and the other handles; (2) the recorded states are
+ * registered; (3) the key groups of the target's range are read from their offsets (the others
+ * are never read) and written in write batches with their raw values, so every entry keeps its
+ * original TTL write time. Any number of handles with any ranges: that is rescaling. `signal` is
+ * checked between steps of every phase; the caller removes what a failed restore wrote.
  */
 export async function restoreFull(
   target: RestoreTarget,
-  handles: FullKeyedStateHandle[],
+  handles: readonly FullKeyedStateHandle[],
   storage: CheckpointStorage,
   options: { signal?: AbortSignal; onProgress?: (progress: RestoreProgress) => void } = {},
 ): Promise<RestoreProgress> {
   const progress: RestoreProgress = { entries: 0, keyGroups: 0 }
-  const overlapping = handles.filter((handle) => !KeyGroupRange.fromJSON(handle.keyGroupRange).intersection(target.keyGroupRange).isEmpty)
-  if (handles.length > 0 && overlapping.length === 0) {
-    throw new CorruptCheckpointError(`none of the ${handles.length} handle(s) covers a key group of ${target.keyGroupRange}`)
-  }
   const downloads = await mkdtemp(path.join(target.workDirectory, 'restore-'))
+  const snapshots: VerifiedSnapshot[] = []
   try {
-    for (const handle of overlapping) {
-      await restoreHandle(target, handle, storage, downloads, progress, options)
+    for (const handle of handles) {
+      options.signal?.throwIfAborted()
+      snapshots.push(await verifiedSnapshot(target, handle, storage, downloads, options.signal))
+    }
+    checkStatesAgree(snapshots)
+    options.signal?.throwIfAborted()
+    const families = snapshots.map(({ metadata }) => new Map(metadata.states.map((state) => [state.kvStateId, target.restoreState(state)])))
+    for (const [i, snapshot] of snapshots.entries()) {
+      await restoreKeyGroups(target, snapshot, families[i]!, progress, options)
     }
   } finally {
+    await Promise.all(snapshots.map(({ reader }) => reader.close()))
     await rm(downloads, { recursive: true, force: true })
   }
   return progress
+}
+
+async function verifiedSnapshot(
+  target: RestoreTarget,
+  handle: FullKeyedStateHandle,
+  storage: CheckpointStorage,
+  directory: string,
+  signal: AbortSignal | undefined,
+): Promise<VerifiedSnapshot> {
+  const file = await localCopy(storage, handle, directory, signal)
+  const reader = await FullSnapshotReader.open(file, { expectedSize: handle.stream.size })
+  try {
+    const metadata = parseSnapshotMetadata(reader.metadata, reader.prefixBytes)
+    checkAgainstHandle(metadata, handle)
+    checkAgainstTarget(metadata, target)
+    return { handle, reader, metadata }
+  } catch (error) {
+    await reader.close()
+    throw error
+  }
 }
 
 async function localCopy(storage: CheckpointStorage, handle: FullKeyedStateHandle, directory: string, signal?: AbortSignal): Promise<string> {
@@ -62,61 +99,51 @@ async function localCopy(storage: CheckpointStorage, handle: FullKeyedStateHandl
   return file
 }
 
-async function restoreHandle(
+async function restoreKeyGroups(
   target: RestoreTarget,
-  handle: FullKeyedStateHandle,
-  storage: CheckpointStorage,
-  directory: string,
+  { handle, reader, metadata }: VerifiedSnapshot,
+  families: Map<number, ColumnFamily>,
   progress: RestoreProgress,
   { signal, onProgress }: { signal?: AbortSignal; onProgress?: (progress: RestoreProgress) => void },
 ): Promise<void> {
-  const file = await localCopy(storage, handle, directory, signal)
-  const reader = await FullSnapshotReader.open(file, { expectedSize: handle.stream.size })
+  const kvStateIds = new Set(metadata.states.map((state) => state.kvStateId))
+  const handleRange = KeyGroupRange.fromJSON(handle.keyGroupRange)
+  const batch = target.db.batch()
   try {
-    const metadata = reader.metadata as unknown as SnapshotMetadata
-    checkMetadata(metadata, target)
-    const families = new Map<number, ColumnFamily>()
-    for (const state of metadata.states) families.set(state.kvStateId, target.restoreState(state))
-    const kvStateIds = new Set(families.keys())
-    const handleRange = KeyGroupRange.fromJSON(handle.keyGroupRange)
-    const batch = target.db.batch()
-    try {
-      for (const keyGroup of handleRange.intersection(target.keyGroupRange)) {
-        const offset = handle.keyGroupOffsets[keyGroup - handleRange.start]
-        if (offset === 0) continue
-        signal?.throwIfAborted()
-        for await (const entries of reader.readKeyGroup(keyGroup, offset, { kvStateIds })) {
-          const cf = families.get(entries.kvStateId)!
-          entries.forEach((key, value) => batch.putRaw(cf, key, value))
-          progress.entries += entries.count
-          if (batch.byteSize >= BATCH_BYTES) {
-            target.db.write(batch)
-            batch.clear()
-          }
+    for (const keyGroup of handleRange.intersection(target.keyGroupRange)) {
+      const offset = handle.keyGroupOffsets[keyGroup - handleRange.start]
+      if (offset === 0) continue
+      signal?.throwIfAborted()
+      for await (const entries of reader.readKeyGroup(keyGroup, offset, { kvStateIds })) {
+        const cf = families.get(entries.kvStateId)!
+        entries.forEach((key, value) => batch.putRaw(cf, key, value))
+        progress.entries += entries.count
+        if (batch.byteSize >= BATCH_BYTES) {
+          target.db.write(batch)
+          batch.clear()
         }
-        progress.keyGroups++
-        onProgress?.(progress)
       }
-      target.db.write(batch)
-    } finally {
-      batch.close()
+      progress.keyGroups++
+      onProgress?.(progress)
     }
+    target.db.write(batch)
   } finally {
-    await reader.close()
+    batch.close()
   }
 }
 
-function checkMetadata(metadata: SnapshotMetadata, target: RestoreTarget): void {
-  if (metadata?.format !== 'rocksdb-keyed-state' || !Array.isArray(metadata.states)) {
-    throw new CorruptCheckpointError('the snapshot header is not rocksdb-keyed-state metadata')
+/** The stream must be the one the handle describes: same checkpoint, same key groups. */
+function checkAgainstHandle(metadata: SnapshotMetadata, handle: FullKeyedStateHandle): void {
+  const { start, end } = handle.keyGroupRange
+  if (metadata.checkpointId !== handle.checkpointId || metadata.keyGroupRange.start !== start || metadata.keyGroupRange.end !== end) {
+    throw new CorruptCheckpointError(
+      `stream '${handle.stream.key}' holds checkpoint ${metadata.checkpointId}, key groups [${metadata.keyGroupRange.start}, ${metadata.keyGroupRange.end}]; ` +
+        `its handle says checkpoint ${handle.checkpointId}, key groups [${start}, ${end}]`,
+    )
   }
-  const ids = new Set<number>()
-  for (const state of metadata.states) {
-    if (typeof state !== 'object' || state === null || !Number.isInteger(state.kvStateId) || ids.has(state.kvStateId)) {
-      throw new CorruptCheckpointError('the snapshot header lists a state without a valid, unique kvStateId')
-    }
-    ids.add(state.kvStateId)
-  }
+}
+
+function checkAgainstTarget(metadata: SnapshotMetadata, target: RestoreTarget): void {
   if (metadata.maxParallelism !== target.maxParallelism) {
     throw new IncompatibleStateError(
       `the snapshot has maxParallelism ${metadata.maxParallelism}, this backend ${target.maxParallelism}: key groups would not match`,
@@ -124,5 +151,23 @@ function checkMetadata(metadata: SnapshotMetadata, target: RestoreTarget): void 
   }
   if (metadata.keySerializer !== target.keySerializer) {
     throw new IncompatibleStateError(`the snapshot's keys use serializer '${metadata.keySerializer}', this backend '${target.keySerializer}'`)
+  }
+}
+
+/** Every handle that records a state must record it alike (kind, serializers), before any is registered. */
+function checkStatesAgree(snapshots: readonly VerifiedSnapshot[]): void {
+  const seen = new Map<string, { meta: SnapshotStateMeta; stream: string }>()
+  for (const { handle, metadata } of snapshots) {
+    for (const meta of metadata.states) {
+      const first = seen.get(meta.name)
+      if (first === undefined) {
+        seen.set(meta.name, { meta, stream: handle.stream.key })
+        continue
+      }
+      const problem = incompatibility(first.meta, meta)
+      if (problem !== undefined) {
+        throw new IncompatibleStateError(`snapshots '${first.stream}' and '${handle.stream.key}' disagree about state '${meta.name}': ${problem}`)
+      }
+    }
   }
 }

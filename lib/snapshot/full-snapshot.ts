@@ -9,7 +9,7 @@ import type { RocksDB } from '../native/rocksdb'
 import type { CheckpointStorage } from '../storage/checkpoint-storage'
 import { checkpointFileKey } from '../storage/layout'
 import type { StateMeta } from '../state/state-meta'
-import { HANDLE_VERSION, type FullKeyedStateHandle } from './keyed-state-handle'
+import { sealHandle, type FullKeyedStateHandle } from './keyed-state-handle'
 import { MemoryBatchSource, mergeByKeyGroup } from './merge-iterator'
 import type { SnapshotMetadata } from './state-snapshot-meta'
 
@@ -31,6 +31,8 @@ export interface SnapshotOptions {
 export interface FullSnapshotSource {
   db: RocksDB
   backendId: string
+  /** Recorded in the handle when set. */
+  jobId?: string
   keySerializer: string
   maxParallelism: number
   keyGroupPrefixBytes: 1 | 2
@@ -125,14 +127,14 @@ async function writeAndUpload(
         ? await storage.adoptFile(localPath, key, written, { signal })
         : await storage.uploadFile(localPath, key, { signal })
     const keyGroupOffsets = [...source.keyGroupRange].map((keyGroup) => written.keyGroupOffsets.get(keyGroup) ?? 0)
-    return {
+    return sealHandle({
       kind: 'full',
-      version: HANDLE_VERSION,
       checkpointId,
+      ...(source.jobId === undefined ? {} : { jobId: source.jobId }),
       keyGroupRange: source.keyGroupRange.toJSON(),
       keyGroupOffsets,
       stream: ref,
-    }
+    })
   } catch (error) {
     await writer.abort().catch(() => undefined)
     throw error

@@ -88,14 +88,39 @@ export interface CheckpointStorage {
   /** The ids of the job's complete checkpoints, ascending. */
   checkpoints(jobId: string): Promise<number[]>
   /**
+   * The id to give the job's next checkpoint: one above its newest complete one, 1 for a new job.
+   * Ids keep increasing across restarts without the caller tracking them.
+   */
+  nextCheckpointId(jobId: string): Promise<number>
+  /**
    * Stops counting the checkpoint as complete and deletes the files that no complete checkpoint of
    * any job in this storage still references. Unknown ids are no error.
    */
   discardCheckpoint(jobId: string, checkpointId: number): Promise<void>
   /**
-   * Finishes interrupted discards and removes leftovers of interrupted writes not touched for
-   * `olderThanMs` (default one hour). Files that no checkpoint references are kept: savepoints and
-   * checkpoints still being written look the same.
+   * Deletes those of `keys` that no job checkpoint references (e.g. the files of a snapshot whose
+   * checkpoint was aborted) and returns them; referenced ones stay.
    */
-  collectGarbage(options?: { olderThanMs?: number }): Promise<void>
+  deleteUnreferencedFiles(keys: readonly string[]): Promise<string[]>
+  /**
+   * Finishes interrupted discards and removes leftovers of interrupted writes not touched for
+   * `olderThanMs` (default one hour). With `unreferencedOlderThanMs`, also removes checkpoint files
+   * (`chk-*` and `shared/` keys) that no job checkpoint references and that were last written
+   * longer ago than that: files of aborted or never-completed checkpoints. See GarbageOptions.
+   */
+  collectGarbage(options?: GarbageOptions): Promise<void>
+}
+
+export interface GarbageOptions {
+  /** Temporary files of interrupted writes older than this are removed (default one hour). */
+  olderThanMs?: number
+  /**
+   * When set, checkpoint files that no job checkpoint references are removed once older than this.
+   * A snapshot's files are unreferenced from their upload until `completeCheckpoint`: the grace
+   * period must be longer than that (the slowest worker's snapshot plus the coordinator's wait),
+   * which is what keeps in-progress checkpoints safe; within one process, removal also waits for a
+   * running `completeCheckpoint`. Savepoints that no job checkpoint references look the same:
+   * keep them in another storage, or leave this unset (the default: unreferenced files are kept).
+   */
+  unreferencedOlderThanMs?: number
 }

@@ -4,7 +4,7 @@ import { chmod, link, lstat, readdir, readFile, realpath, rm, rmdir, stat, unlin
 import path from 'node:path'
 import { CorruptCheckpointError } from '../errors'
 import { type Digest, fsyncDirectory, makeDirectories, publish, TEMP_PREFIX, tempPathFor, writeFileAtomically } from './atomic-file'
-import type { CheckpointStorage, DownloadOptions, JobCheckpoint, TransferOptions } from './checkpoint-storage'
+import type { CheckpointStorage, DownloadOptions, GarbageOptions, JobCheckpoint, TransferOptions } from './checkpoint-storage'
 import { checkFileRef, checkKey, type FileRef } from './file-ref'
 import { JobCheckpoints } from './job-checkpoints'
 import { mapWithConcurrency } from './pool'
@@ -172,15 +172,25 @@ export class FsCheckpointStorage implements CheckpointStorage {
     return this.jobs.checkpoints(jobId)
   }
 
+  nextCheckpointId(jobId: string): Promise<number> {
+    return this.jobs.nextId(jobId)
+  }
+
   discardCheckpoint(jobId: string, checkpointId: number): Promise<void> {
     return this.jobs.discard(jobId, checkpointId)
   }
 
-  async collectGarbage(options: { olderThanMs?: number } = {}): Promise<void> {
+  deleteUnreferencedFiles(keys: readonly string[]): Promise<string[]> {
+    for (const key of keys) checkKey(key)
+    return this.jobs.deleteUnreferenced(keys)
+  }
+
+  async collectGarbage(options: GarbageOptions = {}): Promise<void> {
     await this.jobs.finishInterruptedDiscards()
     const root = await this.rootPath(false)
     if (root === undefined) return
-    const cutoff = Date.now() - (options.olderThanMs ?? 60 * 60 * 1000)
+    if (options.unreferencedOlderThanMs !== undefined) await this.removeUnreferenced(root, Date.now() - checkAge(options.unreferencedOlderThanMs))
+    const cutoff = Date.now() - checkAge(options.olderThanMs ?? 60 * 60 * 1000)
     // Removes stale temporary files and stale empty directories; returns whether `dir` is empty.
     const sweep = async (dir: string): Promise<boolean> => {
       let kept = 0
@@ -199,6 +209,16 @@ export class FsCheckpointStorage implements CheckpointStorage {
       return kept === 0
     }
     await sweep(root)
+  }
+
+  /** Checkpoint files (`chk-*`, `shared/`) last written before `cutoff` that no job checkpoint references. */
+  private async removeUnreferenced(root: string, cutoff: number): Promise<void> {
+    const candidates: string[] = []
+    for (const key of [...(await this.list('chk-')), ...(await this.list('shared/'))]) {
+      const stats = await lstat(path.join(root, key)).catch(() => undefined)
+      if (stats !== undefined && stats.mtimeMs < cutoff) candidates.push(key)
+    }
+    if (candidates.length > 0) await this.jobs.deleteUnreferenced(candidates)
   }
 
   /** The root's real path; `undefined` when it does not exist and `create` is false. */
@@ -341,6 +361,11 @@ async function removeIfEmpty(dir: string): Promise<boolean> {
     if (isErrno(error, 'ENOTEMPTY') || isErrno(error, 'EEXIST')) return false
     throw error
   }
+}
+
+function checkAge(ms: number): number {
+  if (typeof ms !== 'number' || Number.isNaN(ms)) throw new RangeError(`an age must be a number of milliseconds, got ${ms}`)
+  return ms
 }
 
 function isErrno(error: unknown, code: string): boolean {

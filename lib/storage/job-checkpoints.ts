@@ -112,6 +112,26 @@ export class JobCheckpoints {
     })
   }
 
+  /**
+   * Deletes those of `keys` that no job checkpoint (complete, or still being discarded) references,
+   * and returns them. Runs exclusively with `complete`, so a checkpoint completed in this process
+   * never loses a file it was just checked to have.
+   */
+  deleteUnreferenced(keys: readonly string[]): Promise<string[]> {
+    return this.exclusive(async () => {
+      const manifests = (await this.files.list('jobs/')).filter((key) => parseManifestKey(key) !== undefined)
+      const referenced = await this.referencedKeys(manifests.map((key) => ({ key })))
+      const unreferenced = [...new Set(keys)].filter((key) => !referenced.has(key))
+      await mapWithConcurrency(unreferenced, this.concurrency, (key) => this.files.delete(key))
+      return unreferenced
+    })
+  }
+
+  /** The id to give the job's next checkpoint: one above every id it has completed (1 for a new job). */
+  async nextId(jobId: string): Promise<number> {
+    return ((await this.checkpoints(jobId)).at(-1) ?? 0) + 1
+  }
+
   /** Completes every discard a crash or failure interrupted. */
   finishInterruptedDiscards(): Promise<void> {
     return this.exclusive(() => this.finishDiscards())
@@ -147,12 +167,7 @@ export class JobCheckpoints {
     })
     const pending = manifests.filter((m) => m.state === 'discarding')
     if (pending.length === 0) return
-    // A file stays while any complete checkpoint of any job needs it; an unreadable manifest
-    // stops the deletion, since what it references is unknown.
-    const referenced = new Set<string>()
-    for (const { key } of manifests.filter((m) => m.state === 'complete')) {
-      for (const ref of collectFileRefs((await this.read(key))?.handles ?? [])) referenced.add(ref.key)
-    }
+    const referenced = await this.referencedKeys(manifests.filter((m) => m.state === 'complete'))
     for (const { key } of pending) {
       let refs: FileRef[] = []
       try {
@@ -165,6 +180,18 @@ export class JobCheckpoints {
       await mapWithConcurrency(unreferenced, this.concurrency, (ref) => this.files.delete(ref.key))
       await this.files.delete(key)
     }
+  }
+
+  /**
+   * The keys any of `manifests` references. An unreadable manifest throws, which stops any
+   * deletion based on the result: what it references is unknown.
+   */
+  private async referencedKeys(manifests: readonly { key: string }[]): Promise<Set<string>> {
+    const referenced = new Set<string>()
+    for (const { key } of manifests) {
+      for (const ref of collectFileRefs((await this.read(key))?.handles ?? [])) referenced.add(ref.key)
+    }
+    return referenced
   }
 
   /** Reads and verifies a manifest; `undefined` when it does not exist. */
