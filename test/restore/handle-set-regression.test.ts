@@ -17,7 +17,6 @@ async function threeWorkers(id: number, jobId?: string): Promise<FullKeyedStateH
       keySerializer: S.string,
       maxParallelism: MAX_PARALLELISM,
       keyGroupRange: range,
-      storage: fixture.storage(),
       jobId,
     })
     const state = worker.valueState('v', S.int32)
@@ -29,7 +28,7 @@ async function threeWorkers(id: number, jobId?: string): Promise<FullKeyedStateH
       }
       state.update(i)
     }
-    handles.push((await worker.snapshot(id)) as FullKeyedStateHandle)
+    handles.push((await worker.snapshot(id, fixture.storage())) as FullKeyedStateHandle)
     await worker.close()
   }
   return handles
@@ -44,6 +43,7 @@ describe('regression: restore takes one checkpoint covering its range exactly on
     const [first, middle, last] = await threeWorkers(1)
     const instance = fixture.tempDir('restored')
     const error = await restoreAll([first, last], instance).catch((caught: unknown) => caught)
+    expect(error).toMatchObject({ code: 'InvalidHandleSet' })
     expect(error).toBeInstanceOf(InvalidHandleSetError)
     expect((error as InvalidHandleSetError).uncovered).toEqual([middle!.keyGroupRange])
     expect((error as Error).message).toContain(`${middle!.keyGroupRange.start}-${middle!.keyGroupRange.end} are in no handle`)

@@ -9,17 +9,16 @@ export const MAX_PARALLELISM = 128
 export function useSnapshotFixture() {
   const tempDir = useTempDirs()
   const open: KeyedStateBackend<string>[] = []
+  let storage: FsCheckpointStorage | undefined
   afterEach(async () => {
     await Promise.all(open.splice(0).map((backend) => backend.close()))
+    // Its directory is removed with the test's temp dirs: the next test gets a fresh one.
+    storage = undefined
   })
-  let storage: FsCheckpointStorage | undefined
   return {
     storage(): FsCheckpointStorage {
       storage ??= new FsCheckpointStorage(tempDir('checkpoints'))
       return storage
-    },
-    resetStorage() {
-      storage = undefined
     },
     async backend(
       options: { range?: KeyGroupRange; restoreFrom?: unknown[]; clock?: ManualClock; path?: string } = {},
