@@ -226,3 +226,31 @@ describe('job checkpoints', () => {
     })
   })
 })
+
+describe('unreferenced files', () => {
+  it('deleteUnreferencedFiles keeps files any job references (shared SSTs included) and deletes nothing while a manifest is unreadable', async () => {
+    const { root, storage, own, sst } = setup()
+    const shared = await sst('1.sst')
+    const kept = await own(1)
+    await storage.completeCheckpoint('job', 1, [handle('b1', 1, [shared], kept)])
+    const orphan = await own(2)
+    const orphanSst = await sst('2.sst')
+    const keys = [shared.key, kept.key, orphan.key, orphanSst.key]
+    flipBit(path.join(root, manifestKey('job', 1, 'complete')), 40)
+    await expect(storage.deleteUnreferencedFiles(keys)).rejects.toBeInstanceOf(CorruptCheckpointError)
+    for (const key of keys) expect(await storage.stat(key)).toBeDefined()
+    flipBit(path.join(root, manifestKey('job', 1, 'complete')), 40)
+    expect(await storage.deleteUnreferencedFiles(keys)).toEqual([orphan.key, orphanSst.key])
+    expect(await storage.list('')).toEqual([kept.key, 'jobs/job/chk-1.json', shared.key])
+  })
+
+  it('collectGarbage with a grace period removes only old unreferenced checkpoint files, never other keys', async () => {
+    const { storage, own } = setup()
+    const orphan = await own(3)
+    const userFile = await storage.writeFile('notes/readme.txt', Buffer.from('mine'))
+    await storage.collectGarbage({ unreferencedOlderThanMs: -1000 })
+    expect(await storage.stat(orphan.key)).toBeUndefined()
+    expect(await storage.stat(userFile.key)).toBeDefined()
+    expect(await storage.nextCheckpointId('job')).toBe(1)
+  })
+})
