@@ -379,6 +379,9 @@ describe('FsCheckpointStorage: adoptFile', () => {
     randomFile(other, 1000)
     const lying = await storage.adoptFile(other, 'chk-1/backend/other', { size: 1000, sha256: sha256(bytes) })
     await expect(storage.readFile(lying)).rejects.toBeInstanceOf(CorruptCheckpointError)
-    await expect(storage.adoptFile(path.join(work, 'x'), '../escape', { size: 0, sha256: '' })).rejects.toThrow()
+    // An escaping key is refused for what it is, before the (here missing) local file is looked at.
+    const escaping = storage.adoptFile(path.join(work, 'x'), '../escape', { size: 0, sha256: '' })
+    await expect(escaping).rejects.toBeInstanceOf(RangeError)
+    await expect(escaping).rejects.toThrow(/invalid storage key "\.\.\/escape": a key's segments must not start with '\.'/)
   })
 })
