@@ -13,6 +13,7 @@
         "native/addon.cc",
         "native/checkpoint.cc",
         "native/clock.cc",
+        "native/compression.cc",
         "native/database.cc",
         "native/errors.cc",
         "native/iterator.cc",
@@ -46,8 +47,8 @@
             "-Wl,--exclude-libs,ALL"
           ]
         }, {
-          "cflags": ["<!@(pkg-config --cflags rocksdb)"],
-          "libraries": ["<!@(pkg-config --libs rocksdb)"]
+          "cflags": ["<!@(pkg-config --cflags rocksdb libzstd)"],
+          "libraries": ["<!@(pkg-config --libs rocksdb libzstd)"]
         }]
       ]
     }

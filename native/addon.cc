@@ -10,6 +10,7 @@
 #include "args.h"
 #include "async.h"
 #include "clock.h"
+#include "compression.h"
 #include "database.h"
 #include "iterator.h"
 #include "memory_budget.h"
@@ -83,6 +84,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("listColumnFamilies", Napi::Function::New<ListColumnFamilies>(env, "listColumnFamilies"));
   exports.Set("memoryBudget", Napi::Function::New<MemoryBudgetFunction>(env, "memoryBudget"));
   exports.Set("setErrorFactory", Napi::Function::New<SetErrorFactory>(env, "setErrorFactory"));
+  exports.Set("zstdCompress", Napi::Function::New<ZstdCompress>(env, "zstdCompress"));
+  exports.Set("zstdDecompress", Napi::Function::New<ZstdDecompress>(env, "zstdDecompress"));
   exports.Set("rocksdbVersion", RocksDBVersion());
   exports.Set("rocksdbBuild", RKS_ROCKSDB_BUILD);
   return exports;

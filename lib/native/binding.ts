@@ -126,6 +126,9 @@ export interface NativeBinding {
   listColumnFamilies(path: string): Promise<string[]>
   memoryBudget(options?: { bytes: number; writeBufferRatio?: number } | null): NativeMemoryBudget | null
   setErrorFactory(factory: (code: string, message: string) => Error): void
+  /** zstd frames for full snapshots (lib/format/codecs/zstd.ts), in the thread pool. */
+  zstdCompress(raw: Uint8Array, level: number): Promise<Buffer>
+  zstdDecompress(compressed: Uint8Array, rawLength: number): Promise<Buffer>
   rocksdbVersion: string
   rocksdbBuild: 'system' | 'bundled'
 }

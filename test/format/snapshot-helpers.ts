@@ -3,7 +3,7 @@ import fc from 'fast-check'
 import type { Compression } from '../../lib/format'
 import { FullSnapshotReader, FullSnapshotWriter, type FullSnapshotResult } from '../../lib/format'
 
-export const COMPRESSIONS: Compression[] = ['none', 'deflate', 'snappy']
+export const COMPRESSIONS: Compression[] = ['none', 'deflate', 'snappy', 'zstd']
 
 export interface Entry {
   kvStateId: number

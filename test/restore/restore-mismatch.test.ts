@@ -9,7 +9,6 @@ import {
   RocksDB,
   Serializers as S,
   type CheckpointStorage,
-  type FileRef,
   type FullKeyedStateHandle,
 } from '../../lib'
 import { MAX_PARALLELISM, useSnapshotFixture } from '../snapshot/snapshot-fixture'
@@ -123,20 +122,23 @@ describe('restore mismatches are typed errors and leave nothing', () => {
   })
 })
 
-/** A real FsCheckpointStorage reached the way a remote one is (downloads, no local path), with a hook per download. */
-class DownloadingStorage extends FsCheckpointStorage {
-  constructor(
-    root: string,
-    private readonly afterDownload: (ref: FileRef, count: number) => void,
-  ) {
-    super(root)
-  }
-  private downloads = 0
-  override localPath = undefined as unknown as CheckpointStorage['localPath']
-  override async downloadFile(ref: FileRef, localPath: string, options?: Parameters<CheckpointStorage['downloadFile']>[2]): Promise<void> {
-    await super.downloadFile(ref, localPath, options)
-    this.afterDownload(ref, ++this.downloads)
-  }
+/** A real FsCheckpointStorage reached the way a remote one is (downloads, no local path), with a hook after each download. */
+function downloadingStorage(root: string, afterDownload: (count: number) => void): CheckpointStorage {
+  const storage = new FsCheckpointStorage(root)
+  let downloads = 0
+  return new Proxy(storage, {
+    get(target, property) {
+      if (property === 'localPath') return undefined
+      if (property === 'downloadFile') {
+        return async (...args: Parameters<CheckpointStorage['downloadFile']>) => {
+          await target.downloadFile(...args)
+          afterDownload(++downloads)
+        }
+      }
+      const value = Reflect.get(target, property)
+      return typeof value === 'function' ? value.bind(target) : value
+    },
+  })
 }
 
 describe('cancelling a restore through signal leaves nothing behind, at each phase', () => {
@@ -148,13 +150,13 @@ describe('cancelling a restore through signal leaves nothing behind, at each pha
 
   async function expectNothingLeft(instance: string, storageRoot: string, storedBefore: string[]) {
     expect(existsSync(instance)).toBe(false)
-    expect(readdirSync(storageRoot, { recursive: true }).sort()).toEqual(storedBefore)
+    expect(readdirSync(storageRoot, { recursive: true, encoding: 'utf8' }).sort()).toEqual(storedBefore)
   }
 
   const phases: [string, (controller: AbortController) => { storage?: (root: string) => CheckpointStorage; onRestoreProgress?: () => void }][] = [
     ['before open starts', (controller) => (controller.abort(), {})],
-    ['while the first stream downloads', (controller) => ({ storage: (root) => new DownloadingStorage(root, (_, count) => count === 1 && controller.abort()) })],
-    ['after every stream is verified, before states are created', (controller) => ({ storage: (root) => new DownloadingStorage(root, (_, count) => count === 2 && controller.abort()) })],
+    ['while the first stream downloads', (controller) => ({ storage: (root) => downloadingStorage(root, (count) => count === 1 && controller.abort()) })],
+    ['after every stream is verified, before states are created', (controller) => ({ storage: (root) => downloadingStorage(root, (count) => count === 2 && controller.abort()) })],
     ['while key groups are written', (controller) => ({ onRestoreProgress: () => controller.abort() })],
   ]
 
@@ -162,7 +164,7 @@ describe('cancelling a restore through signal leaves nothing behind, at each pha
     it(`aborted ${phase}`, async () => {
       const handles = await twoHandles()
       const root = fixture.storage().root
-      const storedBefore = readdirSync(root, { recursive: true }).sort()
+      const storedBefore = readdirSync(root, { recursive: true, encoding: 'utf8' }).sort()
       const controller = new AbortController()
       const { storage, onRestoreProgress } = setUp(controller)
       const instance = fixture.tempDir('restored')

@@ -1,9 +1,10 @@
 import type { Codec } from './codec'
 import { deflate } from './deflate'
 import { snappy } from './snappy'
+import { zstd } from './zstd'
 
 /** The frame codecs by the name written in the header's `compression`; adding one is one file and one line here. */
-export const CODECS = { deflate, snappy } satisfies Record<string, Codec>
+export const CODECS = { deflate, snappy, zstd } satisfies Record<string, Codec>
 
 export type CodecName = keyof typeof CODECS
 export type { Codec } from './codec'
