@@ -24,11 +24,15 @@ ZSTD_DCtx* ThreadDecompressionContext() {
 }
 
 // The input is read in the thread pool: the work keeps its Buffer alive (the operation's owner).
-struct CompressWork : WorkBase {
+struct CodecWork : WorkBase {
   const char* input;
   size_t length;
-  int level;
   std::string output;
+  Napi::Value Result(Napi::Env env) { return Napi::Buffer<char>::Copy(env, output.data(), output.size()); }
+};
+
+struct CompressWork : CodecWork {
+  int level;
   rocksdb::Status Execute() {
     ZSTD_CCtx* context = ThreadCompressionContext();
     if (context == nullptr) return rocksdb::Status::MemoryLimit("zstd: cannot allocate a compression context");
@@ -38,14 +42,10 @@ struct CompressWork : WorkBase {
     output.resize(written);
     return rocksdb::Status::OK();
   }
-  Napi::Value Result(Napi::Env env) { return Napi::Buffer<char>::Copy(env, output.data(), output.size()); }
 };
 
-struct DecompressWork : WorkBase {
-  const char* input;
-  size_t length;
+struct DecompressWork : CodecWork {
   size_t rawLength;
-  std::string output;
   rocksdb::Status Execute() {
     // The frame must declare exactly the length its header gives, before anything is allocated.
     unsigned long long declared = ZSTD_getFrameContentSize(input, length);
@@ -61,7 +61,6 @@ struct DecompressWork : WorkBase {
     if (written != rawLength) return rocksdb::Status::Corruption("zstd: the frame decompresses to another length than it declares");
     return rocksdb::Status::OK();
   }
-  Napi::Value Result(Napi::Env env) { return Napi::Buffer<char>::Copy(env, output.data(), output.size()); }
 };
 
 }  // namespace

@@ -6,6 +6,7 @@ import {
   IncompatibleStateError,
   KeyGroupRange,
   KeyedStateBackend,
+  type KeyedStateBackendOptions,
   RocksDB,
   Serializers as S,
   type CheckpointStorage,
@@ -41,18 +42,24 @@ function keyGroupOf(backend: KeyedStateBackend<string>, key: string): number {
   }
 }
 
+/** Opens `instance` restoring `restoreFrom`, with the fixture's layout unless `overrides` says otherwise. */
+function restore(instance: string, restoreFrom: unknown[], overrides: Partial<KeyedStateBackendOptions<unknown>> = {}) {
+  return KeyedStateBackend.open<unknown>({
+    path: instance,
+    keySerializer: S.string,
+    maxParallelism: MAX_PARALLELISM,
+    keyGroupRange: new KeyGroupRange(0, MAX_PARALLELISM - 1),
+    restoreFrom,
+    storage: fixture.storage(),
+    ...overrides,
+  })
+}
+
 describe('restore mismatches are typed errors and leave nothing', () => {
   it('another maxParallelism', async () => {
     const handle = await handleOf(fillValues)
     const instance = fixture.tempDir('restored')
-    const attempt = KeyedStateBackend.open({
-      path: instance,
-      keySerializer: S.string,
-      maxParallelism: 256,
-      keyGroupRange: new KeyGroupRange(0, 127),
-      restoreFrom: [handle],
-      storage: fixture.storage(),
-    })
+    const attempt = restore(instance, [handle], { maxParallelism: 256, keyGroupRange: new KeyGroupRange(0, 127) })
     await expect(attempt).rejects.toBeInstanceOf(IncompatibleStateError)
     await expect(attempt).rejects.toThrow(/maxParallelism 128, this backend 256/)
     expect(existsSync(instance)).toBe(false)
@@ -61,14 +68,7 @@ describe('restore mismatches are typed errors and leave nothing', () => {
   it('another key serializer', async () => {
     const handle = await handleOf(fillValues)
     const instance = fixture.tempDir('restored')
-    const attempt = KeyedStateBackend.open({
-      path: instance,
-      keySerializer: S.json,
-      maxParallelism: MAX_PARALLELISM,
-      keyGroupRange: new KeyGroupRange(0, MAX_PARALLELISM - 1),
-      restoreFrom: [handle],
-      storage: fixture.storage(),
-    })
+    const attempt = restore(instance, [handle], { keySerializer: S.json })
     await expect(attempt).rejects.toThrow(/keys use serializer 'string', this backend 'json'/)
     expect(existsSync(instance)).toBe(false)
   })
@@ -168,16 +168,7 @@ describe('cancelling a restore through signal leaves nothing behind, at each pha
       const controller = new AbortController()
       const { storage, onRestoreProgress } = setUp(controller)
       const instance = fixture.tempDir('restored')
-      const attempt = KeyedStateBackend.open({
-        path: instance,
-        keySerializer: S.string,
-        maxParallelism: MAX_PARALLELISM,
-        keyGroupRange: new KeyGroupRange(0, MAX_PARALLELISM - 1),
-        restoreFrom: handles,
-        storage: storage?.(root) ?? fixture.storage(),
-        signal: controller.signal,
-        onRestoreProgress,
-      })
+      const attempt = restore(instance, handles, { storage: storage?.(root) ?? fixture.storage(), signal: controller.signal, onRestoreProgress })
       await expect(attempt).rejects.toMatchObject({ name: 'AbortError' })
       await expectNothingLeft(instance, root, storedBefore)
     })
@@ -191,16 +182,7 @@ describe('cancelling a restore through signal leaves nothing behind, at each pha
     earlier.valueState('earlier', S.int32).update(1)
     await earlier.close()
     const controller = new AbortController()
-    const attempt = KeyedStateBackend.open({
-      path: instance,
-      keySerializer: S.string,
-      maxParallelism: MAX_PARALLELISM,
-      keyGroupRange: new KeyGroupRange(0, MAX_PARALLELISM - 1),
-      restoreFrom: handles,
-      storage: fixture.storage(),
-      signal: controller.signal,
-      onRestoreProgress: () => controller.abort(),
-    })
+    const attempt = restore(instance, handles, { signal: controller.signal, onRestoreProgress: () => controller.abort() })
     await expect(attempt).rejects.toMatchObject({ name: 'AbortError' })
     expect(await RocksDB.listColumnFamilies(instance)).toEqual(['default'])
   })
