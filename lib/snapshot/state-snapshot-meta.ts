@@ -127,8 +127,9 @@ function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value)
 }
 
+/** Serializer ids and backend ids: any non-empty string (a struct's id grows with its fields). */
 function isName(value: unknown): value is string {
-  return typeof value === 'string' && value.length > 0 && value.length <= 1000
+  return typeof value === 'string' && value.length > 0
 }
 
 /** The message of what `check` throws, or undefined. */

@@ -122,3 +122,17 @@ describe('parseSnapshotMetadata (fuzzed)', () => {
     )
   })
 })
+
+describe('valid headers stay restorable', () => {
+  it('a state whose serializer id is long (a wide struct) restores', async () => {
+    const wide = S.struct(Object.fromEntries(Array.from({ length: 120 }, (_, i) => [`field_with_a_long_name_${i}`, S.string])))
+    expect(wide.id.length).toBeGreaterThan(1000)
+    const source = await fixture.backend()
+    const value = Object.fromEntries(Array.from({ length: 120 }, (_, i) => [`field_with_a_long_name_${i}`, `v${i}`]))
+    source.setCurrentKey('k')
+    source.valueState('wide', wide).update(value)
+    const restored = await fixture.backend({ restoreFrom: [await source.snapshot(1, fixture.storage())] })
+    restored.setCurrentKey('k')
+    expect(restored.valueState('wide', wide).value()).toEqual(value)
+  })
+})
