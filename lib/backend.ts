@@ -147,6 +147,8 @@ export class KeyedStateBackend<K> implements StateContext<K> {
   /** Timer column families (restored, or of 'rocksdb' services) with their snapshot metadata. */
   private readonly timerMetas = new Map<string, StateMeta>()
   private lastCompletedCheckpoint: number
+  /** Set once a restore began replacing the instance's states: a failure then drops what it wrote. */
+  private restoreStarted = false
 
   private constructor(db: RocksDB, options: KeyedStateBackendOptions<K>, restoredCheckpointId: number | undefined) {
     this.db = db
@@ -166,9 +168,11 @@ export class KeyedStateBackend<K> implements StateContext<K> {
   /**
    * Opens (creating it when missing) the instance directory and restores `restoreFrom` into it.
    * Every option and handle is checked before the disk is touched. A failed open removes exactly
-   * what it created: a directory it made, or the states it restored into an existing instance
-   * (whose earlier states, in no checkpoint, are replaced by any open). A directory locked by
-   * another backend (LockedError) or that RocksDB reports corrupt is left as it was.
+   * what it created: a directory it made, or the states it restored into an existing instance.
+   * An existing instance's earlier states (in no checkpoint) are replaced: dropped once every
+   * handle's stream is verified, so a restore refused before that leaves them as they were. A
+   * directory locked by another backend (LockedError) or that RocksDB reports corrupt is left
+   * as it was.
    */
   static async open<K>(options: KeyedStateBackendOptions<K>): Promise<KeyedStateBackend<K>> {
     const handles = checkOptions(options)
@@ -184,14 +188,14 @@ export class KeyedStateBackend<K> implements StateContext<K> {
     }
     const backend = new KeyedStateBackend(db, options, handles[0]?.checkpointId)
     try {
-      // Under RocksDB's lock: state left by an earlier run is not part of any checkpoint.
-      await backend.dropStates()
       await rm(backend.workDirectory, { recursive: true, force: true })
+      // Under RocksDB's lock: state left by an earlier run is not part of any checkpoint.
       if (handles.length > 0) await backend.restore(handles, options)
+      else await backend.dropStates()
       return backend
     } catch (error) {
       // Never leave a half-restored instance behind, nor remove anything this open did not create.
-      await backend.dropStates().catch(() => undefined)
+      if (backend.restoreStarted) await backend.dropStates().catch(() => undefined)
       await db.close()
       await rm(backend.workDirectory, { recursive: true, force: true })
       await directory.undo()
@@ -214,6 +218,10 @@ export class KeyedStateBackend<K> implements StateContext<K> {
           keySerializer: this.keySerializer.id,
           maxParallelism: this.maxParallelism,
           keyGroupRange: this.keyGroupRange,
+          clear: async () => {
+            this.restoreStarted = true
+            await this.dropStates()
+          },
           restoreState: (meta) => this.restoreState(meta),
           workDirectory: this.workDirectory,
         },

@@ -16,6 +16,8 @@ export interface RestoreTarget {
   keySerializer: string
   maxParallelism: number
   keyGroupRange: KeyGroupRange
+  /** Called once everything is verified, before the first state is registered: clears what the database held. */
+  clear(): Promise<void>
   /** Registers a state recorded in a snapshot (or checks it against one already registered). */
   restoreState(meta: SnapshotStateMeta): ColumnFamily
   workDirectory: string
@@ -39,8 +41,8 @@ const BATCH_BYTES = 4 << 20
  * Restores full snapshots from `handles` (as `planRestore` selected them: together they cover the
  * target's range exactly once). In phases, so that nothing is written before everything a restore
  * trusts is checked: (1) every stream is fetched, verified against its SHA-256 and its header
- * checked, against its handle, the target and the other handles; (2) the recorded states are
- * registered; (3) the key groups of the target's range are read from their offsets (the others
+ * checked, against its handle, the target and the other handles; (2) the target is cleared and
+ * the recorded states are registered; (3) the key groups of the target's range are read from their offsets (the others
  * are never read) and written in write batches with their raw values, so every entry keeps its
  * original TTL write time. Any number of handles with any ranges: that is rescaling. `signal` is
  * checked between steps of every phase; the caller removes what a failed restore wrote.
@@ -61,6 +63,7 @@ export async function restoreFull(
     }
     checkStatesAgree(snapshots)
     options.signal?.throwIfAborted()
+    await target.clear()
     const families = snapshots.map(({ metadata }) => new Map(metadata.states.map((state) => [state.kvStateId, target.restoreState(state)])))
     for (const [i, snapshot] of snapshots.entries()) {
       await restoreKeyGroups(target, snapshot, families[i]!, progress, options)

@@ -37,10 +37,14 @@ function contentsOf(dir: string): Record<string, string> {
   return Object.fromEntries(files.map((name) => [name, sha256(readFileSync(path.join(dir, name)))]))
 }
 
-async function aHandle(): Promise<unknown> {
+/** A snapshot of `keys` keys (spread over many key groups when more than one). */
+async function aHandle(keys = 1): Promise<unknown> {
   const source = await fixture.backend()
-  source.setCurrentKey('k')
-  source.valueState('v', S.int32).update(1)
+  const state = source.valueState('v', S.int32)
+  for (let i = 0; i < keys; i++) {
+    source.setCurrentKey(`k${i}`)
+    state.update(i)
+  }
   return source.snapshot(1, fixture.storage())
 }
 
@@ -128,15 +132,30 @@ describe('regression: a failed open never deletes what it did not create', () =>
     await backend.close()
   })
 
-  it('an existing instance is reused; a failed restore leaves it an empty instance, never removed', async () => {
+  it('an existing instance is reused: a restore refused before writing keeps its states, one failing while writing leaves it empty', async () => {
     const instance = fixture.tempDir('instance')
-    const first = await KeyedStateBackend.open(options(instance))
-    first.setCurrentKey('k')
-    first.valueState('old', S.int32).update(1)
-    await first.close()
-    const handle = (await aHandle()) as { stream: { key: string } }
-    await fixture.storage().deleteFile(handle.stream.key)
-    await expect(KeyedStateBackend.open({ ...options(instance), restoreFrom: [handle], storage: fixture.storage() })).rejects.toThrow(/missing/)
+    const writeEarlierState = async () => {
+      const earlier = await KeyedStateBackend.open(options(instance))
+      earlier.setCurrentKey('k')
+      earlier.valueState('old', S.int32).update(1)
+      await earlier.close()
+    }
+    await writeEarlierState()
+    const missing = (await aHandle()) as { stream: { key: string } }
+    await fixture.storage().deleteFile(missing.stream.key)
+    await expect(KeyedStateBackend.open({ ...options(instance), restoreFrom: [missing], storage: fixture.storage() })).rejects.toThrow(/missing/)
+    expect(readdirSync(instance)).toContain('KEYED_STATE_INSTANCE')
+    expect(await RocksDB.listColumnFamilies(instance)).toEqual(['default', 'old'])
+    // Fails while writing: the earlier states were already replaced, and what was written is dropped.
+    const controller = new AbortController()
+    const failing = KeyedStateBackend.open({
+      ...options(instance),
+      restoreFrom: [await aHandle(100)],
+      storage: fixture.storage(),
+      signal: controller.signal,
+      onRestoreProgress: () => controller.abort(),
+    })
+    await expect(failing).rejects.toMatchObject({ name: 'AbortError' })
     expect(readdirSync(instance)).toContain('KEYED_STATE_INSTANCE')
     expect(await RocksDB.listColumnFamilies(instance)).toEqual(['default'])
     const again = await KeyedStateBackend.open(options(instance))
