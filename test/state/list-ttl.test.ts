@@ -8,7 +8,7 @@ import { START } from './backend-fixture'
 const fixture = useSnapshotFixture()
 const returnExpired = { seconds: 100, visibility: 'returnExpiredIfNotCleanedUp' } as const
 
-/** The stored list of the current key as element write times, read raw from RocksDB. */
+/** Every stored list of state `name` as its elements' write times, read from RocksDB. */
 function storedWriteTimes(backend: KeyedStateBackend<string>, name: string): number[][] {
   const lists: number[][] = []
   for (const [, value] of backend.db.columnFamily(name).iterator()) {
@@ -36,8 +36,13 @@ describe('list state TTL', () => {
     list.add('')
     expect(storedWriteTimes(backend, 'l')).toEqual([[START, START + 5, START + 5, START + 10]])
     expect(list.get()).toEqual(['a', 'b', 'c', ''])
+    // Snapshots copy the stored values: the element times travel with them.
+    const handle = await backend.snapshot(1, fixture.storage())
+    clock.advance(40)
+    const restored = await fixture.backend({ clock, restoreFrom: [handle] })
+    expect(storedWriteTimes(restored, 'l')).toEqual([[START, START + 5, START + 5, START + 10]])
     list.update(['x', 'y'])
-    expect(storedWriteTimes(backend, 'l')).toEqual([[START + 10, START + 10]])
+    expect(storedWriteTimes(backend, 'l')).toEqual([[START + 50, START + 50]])
   })
 
   it('a read under onReadAndWrite refreshes the live elements only, also after a restore', async () => {

@@ -1,5 +1,7 @@
 // The native column family option behind list state: `timestampedList` (records of
 // `uint32 BE length | payload | int32 BE write time`, expiring one by one).
+import { readFileSync, readdirSync } from 'node:fs'
+import path from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { ManualClock, RocksDB } from '../../lib'
 import { useTempDirs } from '../helpers/temp-dir'
@@ -40,6 +42,15 @@ describe('timestampedList column families', () => {
     const created = await db.createColumnFamily('created', { ttlSeconds: 5, timestampedList: true })
     expect([created.ttlSeconds, created.timestampedList]).toEqual([5, true])
     await db.close()
+  })
+
+  it('compact periodically, once per elements TTL', async () => {
+    const { db } = await openList(100)
+    await db.close()
+    const options = readdirSync(db.path).filter((name) => name.startsWith('OPTIONS-')).sort().pop()!
+    const text = readFileSync(path.join(db.path, options), 'utf8')
+    const section = text.slice(text.indexOf('[CFOptions "list"]'))
+    expect(section).toMatch(/periodic_compaction_seconds=100\n/)
   })
 
   it('skipExpired never hides an entry: the whole value has no TTL, its elements do', async () => {
