@@ -32,7 +32,7 @@ export interface OpenOptions {
   readOnly?: boolean
   /** Write-ahead log. Off by default: state is made durable by checkpoints. */
   wal?: boolean
-  /** The byte merge() puts between operands (default ',' = 0x2C, as list state expects). */
+  /** The byte merge() puts between operands (default ',' = 0x2C); `timestampedList` column families use none. */
   mergeDelimiter?: number | string
   /** A test clock for every TTL decision of this database. */
   clock?: ManualClock

@@ -83,16 +83,33 @@ describe('list state TTL regressions', () => {
 describe('read refresh regressions', () => {
   const refreshing = { seconds: 100, update: 'onReadAndWrite', visibility: 'returnExpiredIfNotCleanedUp' } as const
 
-  it('regression: reading an expired value refreshed it, so it survived compaction', async () => {
-    const clock = new ManualClock(START)
-    const backend = await backendAt(clock)
-    const value = backend.valueState('v', S.string, { ttl: refreshing })
-    value.update('old')
-    clock.advance(101)
-    expect(value.value()).toBe('old') // returned, not cleaned up yet: and cleared by this read
-    await backend.db.compactRange(backend.db.columnFamily('v'))
-    expect(value.value()).toBeUndefined()
-  })
+  const sum = { createAccumulator: () => 0, add: (v: number, a: number) => a + v, getResult: (a: number) => a }
+  const valueKinds = {
+    value: (b: KeyedStateBackend<string>) => {
+      const s = b.valueState('v', S.int32, { ttl: refreshing })
+      return { write: () => s.update(1), read: () => s.value() }
+    },
+    reducing: (b: KeyedStateBackend<string>) => {
+      const s = b.reducingState('v', S.int32, (x, y) => x + y, { ttl: refreshing })
+      return { write: () => s.add(1), read: () => s.get() }
+    },
+    aggregating: (b: KeyedStateBackend<string>) => {
+      const s = b.aggregatingState('v', S.int32, sum, { ttl: refreshing })
+      return { write: () => s.add(1), read: () => s.get() }
+    },
+  }
+  for (const [kind, make] of Object.entries(valueKinds)) {
+    it(`regression: reading an expired ${kind} state refreshed it, so it survived compaction`, async () => {
+      const clock = new ManualClock(START)
+      const backend = await backendAt(clock)
+      const state = make(backend)
+      state.write()
+      clock.advance(101)
+      expect(state.read()).toBe(1) // returned, not cleaned up yet: and cleared by this read
+      await backend.db.compactRange(backend.db.columnFamily('v'))
+      expect(state.read()).toBeUndefined()
+    })
+  }
 
   it('regression: reading an expired map entry refreshed it, so it survived compaction', async () => {
     const clock = new ManualClock(START)
