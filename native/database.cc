@@ -168,10 +168,10 @@ struct OpenWork : WorkBase {
         if (family.name == name) return &family;
       return nullptr;
     };
-    families.push_back({rocksdb::kDefaultColumnFamilyName});
+    families.push_back({rocksdb::kDefaultColumnFamilyName, 0, -1});
     // Existing families that were not asked for are opened too (RocksDB requires it), without TTL.
     for (const auto& name : existing)
-      if (find(name) == nullptr) families.push_back({name});
+      if (find(name) == nullptr) families.push_back({name, 0, -1});
     for (const auto& request : requested) {
       if (ColumnFamilyRequest* family = find(request.name)) {
         *family = request;
