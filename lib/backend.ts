@@ -410,7 +410,7 @@ export class KeyedStateBackend<K> implements StateContext<K> {
 
   /** The states registered on this backend (by `valueState`, `listState`, ...), in registration order. */
   registeredStates(): StateMeta[] {
-    return [...this.states.values()].filter((state) => state.namespaceSerializer !== undefined).map((state) => state.meta)
+    return this.stateMetas(true)
   }
 
   /**
@@ -418,7 +418,11 @@ export class KeyedStateBackend<K> implements StateContext<K> {
    * recorded them. Their data is kept (and goes into every snapshot) until they are.
    */
   restoredStates(): StateMeta[] {
-    return [...this.states.values()].filter((state) => state.namespaceSerializer === undefined).map((state) => state.meta)
+    return this.stateMetas(false)
+  }
+
+  private stateMetas(registeredHere: boolean): StateMeta[] {
+    return [...this.states.values()].filter((state) => (state.namespaceSerializer !== undefined) === registeredHere).map((state) => state.meta)
   }
 
   // ---------------------------------------------------------------------------------------
