@@ -28,7 +28,7 @@ import { ListState } from './state/list-state'
 import { MapState } from './state/map-state'
 import { ReducingState } from './state/reducing-state'
 import type { StateContext } from './state/state-context'
-import { incompatibility, type StateKind, type StateMeta } from './state/state-meta'
+import { incompatibility, ttlDifference, type StateKind, type StateMeta } from './state/state-meta'
 import { resolveTtl, type StateTtlConfig } from './state/ttl-config'
 import { ValueState } from './state/value-state'
 import { stateNameProblem } from './state/state-name'
@@ -246,7 +246,7 @@ export class KeyedStateBackend<K> implements StateContext<K> {
     }
     checkStateName(meta.name)
     const ttl = resolveTtl(meta.ttl.seconds > 0 ? meta.ttl : undefined)
-    const cf = this.db.createColumnFamilySync(meta.name, { ttlSeconds: ttl.seconds })
+    const cf = this.createStateColumnFamily(meta.name, meta.kind, ttl.seconds)
     this.states.set(meta.name, { meta: { ...meta, ttl }, cf })
     return cf
   }
@@ -502,9 +502,21 @@ export class KeyedStateBackend<K> implements StateContext<K> {
     return new AggregatingState(binding, accumulatorSerializer, aggregate)
   }
 
-  /** The registered states' descriptions, in registration order. */
+  /** The states registered on this backend (by `valueState`, `listState`, ...), in registration order. */
   registeredStates(): StateMeta[] {
-    return [...this.states.values()].map((state) => state.meta)
+    return this.stateMetas(true)
+  }
+
+  /**
+   * The states restored from a snapshot that are not registered again yet, as the snapshot
+   * recorded them. Their data is kept (and goes into every snapshot) until they are.
+   */
+  restoredStates(): StateMeta[] {
+    return this.stateMetas(false)
+  }
+
+  private stateMetas(registeredHere: boolean): StateMeta[] {
+    return [...this.states.values()].filter((state) => (state.namespaceSerializer !== undefined) === registeredHere).map((state) => state.meta)
   }
 
   // ---------------------------------------------------------------------------------------
@@ -630,16 +642,32 @@ export class KeyedStateBackend<K> implements StateContext<K> {
     }
     let registered = this.states.get(name)
     if (registered === undefined) {
-      registered = { meta, cf: this.db.createColumnFamilySync(name, { ttlSeconds: meta.ttl.seconds }) }
+      registered = { meta, cf: this.createStateColumnFamily(name, kind, meta.ttl.seconds) }
       this.states.set(name, registered)
     } else {
-      const problem = incompatibility(registered.meta, meta)
+      // A restored state takes the TTL it is registered with (Flink's rule: TTL settings are
+      // not part of a checkpoint, except whether there is one); a state registered on this
+      // backend keeps its TTL, so that every object of one state expires entries alike.
+      const restored = registered.namespaceSerializer === undefined
+      const problem = incompatibility(registered.meta, meta) ?? (restored ? undefined : ttlDifference(registered.meta, meta))
       if (problem !== undefined) throw new IncompatibleStateError(`state '${name}' is registered with another layout: ${problem}`)
       if (registered.meta.ttl.seconds !== meta.ttl.seconds) registered.cf.setTtl(meta.ttl.seconds)
     }
     registered.meta = meta
     registered.namespaceSerializer = namespaceSerializer as Serializer<unknown>
-    return { context: this.context(), meta, cf: registered.cf, namespaceSerializer, defaultNamespace: options.defaultNamespace as N }
+    return {
+      context: this.context(),
+      meta,
+      cf: registered.cf,
+      namespaceSerializer,
+      defaultNamespace: options.defaultNamespace as N,
+      clock: this.db,
+    }
+  }
+
+  /** A state's column family: list state's holds timestamped elements, each with its own expiry. */
+  private createStateColumnFamily(name: string, kind: StateKind, ttlSeconds: number): ColumnFamily {
+    return this.db.createColumnFamilySync(name, { ttlSeconds, timestampedList: kind === 'list' })
   }
 }
 

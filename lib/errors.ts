@@ -57,7 +57,12 @@ export class KeyGroupOutOfRangeError extends KeyedStateError {
   }
 }
 
-/** A state re-registered with another kind, serializer or TTL than it has. */
+/**
+ * A state registered with another kind or serializer than it has; with a TTL when it has none
+ * or the other way round; or, when already registered on this backend, with other TTL
+ * settings. A state restored from a snapshot may be registered with another TTL duration,
+ * update type or visibility (they apply to the restored write times), as in Flink.
+ */
 export class IncompatibleStateError extends KeyedStateError {
   constructor(message: string) {
     super('IncompatibleState', message)

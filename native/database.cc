@@ -10,6 +10,7 @@
 #include "clock.h"
 #include "errors.h"
 #include "iterator.h"
+#include "list_ttl_compaction_filter.h"
 #include "memory_budget.h"
 #include "merge_operator.h"
 #include "snapshot.h"
@@ -109,10 +110,20 @@ int64_t Database::NowSeconds() const {
   return now;
 }
 
-rocksdb::ColumnFamilyOptions Database::ColumnFamilyOptionsFor(int32_t ttlSeconds,
-                                                              int64_t periodicCompactionSeconds) const {
+std::shared_ptr<TimestampedListTtl> Database::ListTtlFor(bool timestampedList, int32_t ttlSeconds) const {
+  return timestampedList ? std::make_shared<TimestampedListTtl>(ttlSeconds, clock_) : nullptr;
+}
+
+// `ttlSeconds` as declared: for a timestamped list (listTtl set) it is the elements' TTL.
+rocksdb::ColumnFamilyOptions Database::ColumnFamilyOptionsFor(int32_t ttlSeconds, int64_t periodicCompactionSeconds,
+                                                              const std::shared_ptr<TimestampedListTtl>& listTtl) const {
   rocksdb::ColumnFamilyOptions options;
   options.merge_operator = mergeOperator_;
+  if (listTtl) {
+    // DBWithTTL wraps both, handing them values without its outer stamp.
+    options.merge_operator = std::make_shared<TimestampedListMergeOperator>(listTtl);
+    options.compaction_filter_factory = std::make_shared<ListTtlCompactionFilterFactory>(listTtl);
+  }
   options.table_factory = tableFactory_;
   // Point reads of keys that are on disk skip memtables that cannot hold them.
   options.memtable_whole_key_filtering = true;
@@ -136,6 +147,7 @@ struct ColumnFamilyRequest {
   std::string name;
   int32_t ttlSeconds = 0;
   int64_t periodicCompactionSeconds = -1;
+  bool timestampedList = false;
 };
 
 }  // namespace
@@ -169,9 +181,12 @@ struct OpenWork : WorkBase {
     }
     std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
     std::vector<int32_t> ttls;
+    std::vector<std::shared_ptr<TimestampedListTtl>> listTtls;
     for (const auto& family : families) {
-      descriptors.emplace_back(family.name, db->ColumnFamilyOptionsFor(family.ttlSeconds, family.periodicCompactionSeconds));
-      ttls.push_back(family.ttlSeconds);
+      listTtls.push_back(db->ListTtlFor(family.timestampedList, family.ttlSeconds));
+      descriptors.emplace_back(family.name, db->ColumnFamilyOptionsFor(family.ttlSeconds, family.periodicCompactionSeconds,
+                                                                       listTtls.back()));
+      ttls.push_back(listTtls.back() ? 0 : family.ttlSeconds);
     }
     std::vector<rocksdb::ColumnFamilyHandle*> handles;
     rocksdb::DBWithTTL* opened = nullptr;
@@ -182,7 +197,7 @@ struct OpenWork : WorkBase {
     db->db_ = opened;
     db->base_ = opened->GetBaseDB();
     for (size_t i = 0; i < families.size(); ++i) {
-      db->columnFamilies_.push_back({families[i].name, handles[i], families[i].ttlSeconds});
+      db->columnFamilies_.push_back({families[i].name, handles[i], ttls[i], listTtls[i]});
     }
     return status;
   }
@@ -212,7 +227,9 @@ static Napi::Array DescribeFamilies(Napi::Env env, const std::vector<ColumnFamil
     Napi::Object family = Napi::Object::New(env);
     family.Set("id", double(id));
     family.Set("name", families[id].name);
-    family.Set("ttlSeconds", double(families[id].ttlSeconds));
+    const auto& listTtl = families[id].listTtl;
+    family.Set("ttlSeconds", double(listTtl ? listTtl->ttlSeconds() : families[id].ttlSeconds));
+    family.Set("timestampedList", bool(listTtl));
     result.Set(n++, family);
   }
   return result;
@@ -269,8 +286,9 @@ Napi::Value Database::Open(const Napi::CallbackInfo& info) {
       request.name = StringArg(entry.Get("name"), "column family name");
       Napi::Value ttl = entry.Get("ttlSeconds");
       request.ttlSeconds = TtlArg(ttl);
-          Napi::Value periodic = entry.Get("periodicCompactionSeconds");
+      Napi::Value periodic = entry.Get("periodicCompactionSeconds");
       if (!periodic.IsUndefined()) request.periodicCompactionSeconds = Uint32Arg(periodic, "periodicCompactionSeconds");
+      request.timestampedList = BoolOption(entry, "timestampedList", false);
       work.requested.push_back(request);
     }
   }
@@ -382,11 +400,12 @@ struct CreateColumnFamilyWork : WorkBase {
   std::vector<ColumnFamily>* families;
   rocksdb::ColumnFamilyOptions options;
   std::string name;
-  int32_t ttlSeconds;
+  int32_t ttlSeconds;  // whole-value TTL: 0 for a timestamped list
+  std::shared_ptr<TimestampedListTtl> listTtl;
   rocksdb::ColumnFamilyHandle* handle = nullptr;
   rocksdb::Status Execute() { return db->ttlDb()->CreateColumnFamilyWithTtl(options, name, &handle, ttlSeconds); }
   Napi::Value Result(Napi::Env env) {
-    families->push_back({name, handle, ttlSeconds});
+    families->push_back({name, handle, ttlSeconds, listTtl});
     return Napi::Number::New(env, double(families->size() - 1));
   }
 };
@@ -423,9 +442,13 @@ CreateColumnFamilyWork Database::PrepareColumnFamily(const Napi::CallbackInfo& i
       throw MakeError(env, "InvalidArgument", "column family '" + work.name + "' already exists");
     }
   }
-  work.ttlSeconds = TtlArg(info[1]);
+  const int32_t ttlSeconds = TtlArg(info[1]);
   int64_t periodic = info[2].IsUndefined() ? -1 : int64_t(Uint32Arg(info[2], "periodicCompactionSeconds"));
-  work.options = ColumnFamilyOptionsFor(work.ttlSeconds, periodic);
+  if (!info[3].IsUndefined() && !info[3].IsBoolean()) ThrowTypeError(env, "timestampedList must be a boolean");
+  const bool timestampedList = info[3].IsBoolean() && info[3].As<Napi::Boolean>().Value();
+  work.listTtl = ListTtlFor(timestampedList, ttlSeconds);
+  work.ttlSeconds = work.listTtl ? 0 : ttlSeconds;
+  work.options = ColumnFamilyOptionsFor(ttlSeconds, periodic, work.listTtl);
   return work;
 }
 
@@ -444,8 +467,12 @@ Napi::Value Database::SetTtl(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   CheckOpen(env);
   ColumnFamily& family = const_cast<ColumnFamily&>(ColumnFamilyArg(info[0]));
-  family.ttlSeconds = TtlArg(info[1]);
-  db_->SetTtl(family.handle, family.ttlSeconds);
+  if (family.listTtl) {
+    family.listTtl->SetTtl(TtlArg(info[1]));
+  } else {
+    family.ttlSeconds = TtlArg(info[1]);
+    db_->SetTtl(family.handle, family.ttlSeconds);
+  }
   return env.Undefined();
 }
 

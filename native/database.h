@@ -17,12 +17,16 @@
 namespace rks {
 
 class Snapshot;
+class TimestampedListTtl;
 struct CreateColumnFamilyWork;
 
 struct ColumnFamily {
   std::string name;
   rocksdb::ColumnFamilyHandle* handle = nullptr;  // null once dropped
+  // The TTL DBWithTTL applies to whole values (compaction, skipExpired reads). 0 for a
+  // timestamped list: its elements expire one by one, with listTtl's TTL.
   int32_t ttlSeconds = 0;
+  std::shared_ptr<TimestampedListTtl> listTtl;  // timestamped lists only
 };
 
 // The write time of every value is appended by us (see ttl_value.h); `raw` writes keep it.
@@ -89,7 +93,9 @@ class Database : public Napi::ObjectWrap<Database> {
   Napi::Value DeleteFilesInRange(const Napi::CallbackInfo& info);
 
   Napi::Value WriteValue(const Napi::CallbackInfo& info, bool merge, bool raw);
-  rocksdb::ColumnFamilyOptions ColumnFamilyOptionsFor(int32_t ttlSeconds, int64_t periodicCompactionSeconds) const;
+  rocksdb::ColumnFamilyOptions ColumnFamilyOptionsFor(int32_t ttlSeconds, int64_t periodicCompactionSeconds,
+                                                      const std::shared_ptr<TimestampedListTtl>& listTtl) const;
+  std::shared_ptr<TimestampedListTtl> ListTtlFor(bool timestampedList, int32_t ttlSeconds) const;
   void ReleaseResources();
   void StartClose(Napi::Env env);
   void FinishClose(Napi::Env env, const rocksdb::Status& status);

@@ -30,7 +30,8 @@
 import type { CodecName } from './codecs'
 
 export const MAGIC = Buffer.from('RKSF', 'latin1')
-export const FORMAT_VERSION = 1
+/** 2: list state values are timestamped element records (lib/state/timestamped-list.ts); 1 held ','-joined lists. */
+export const FORMAT_VERSION = 2
 /** Bytes before the metadata: magic, version, metadata length. */
 export const HEADER_FIXED_BYTES = 4 + 2 + 4
 export const MAX_METADATA_BYTES = 64 * 1024 * 1024

@@ -82,7 +82,7 @@ export class FullSnapshotReader {
     if (!fixed.subarray(0, MAGIC.length).equals(MAGIC)) throw corrupt(`not a full snapshot: magic is 0x${fixed.toString('hex', 0, MAGIC.length)}`)
     const version = fixed.readUInt16BE(MAGIC.length)
     if (version > FORMAT_VERSION) throw corrupt(`format version ${version} was written by a newer version of this library (this one reads up to ${FORMAT_VERSION})`)
-    if (version < 1) throw corrupt(`unknown format version ${version}`)
+    if (version < FORMAT_VERSION) throw corrupt(`format version ${version} is no longer supported (this library reads version ${FORMAT_VERSION})`)
     const metadataLength = fixed.readUInt32BE(MAGIC.length + 2)
     if (metadataLength > MAX_METADATA_BYTES) throw corrupt(`metadata length ${metadataLength} exceeds ${MAX_METADATA_BYTES}`)
     if (metadataLength > source.size - HEADER_FIXED_BYTES) {

@@ -10,6 +10,7 @@ export interface NativeColumnFamilyInfo {
   id: number
   name: string
   ttlSeconds: number
+  timestampedList: boolean
 }
 
 export interface NativeIterator {
@@ -82,8 +83,8 @@ export interface NativeDatabase {
   open(path: string, options: object): Promise<NativeColumnFamilyInfo[]>
   close(): Promise<void>
   columnFamilies(): NativeColumnFamilyInfo[]
-  createColumnFamily(name: string, ttlSeconds?: number, periodicCompactionSeconds?: number): Promise<number>
-  createColumnFamilySync(name: string, ttlSeconds?: number, periodicCompactionSeconds?: number): number
+  createColumnFamily(name: string, ttlSeconds?: number, periodicCompactionSeconds?: number, timestampedList?: boolean): Promise<number>
+  createColumnFamilySync(name: string, ttlSeconds?: number, periodicCompactionSeconds?: number, timestampedList?: boolean): number
   setTtl(cf: number, ttlSeconds: number): void
   dropColumnFamily(cf: number): Promise<void>
   get(cf: number, key: Uint8Array, snapshot?: NativeSnapshot, flags?: number): Buffer | undefined

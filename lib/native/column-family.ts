@@ -1,4 +1,4 @@
-import { READ_RAW, READ_SKIP_EXPIRED, type NativeDatabase, type NativeSnapshot } from './binding'
+import { READ_RAW, READ_SKIP_EXPIRED, type NativeColumnFamilyInfo, type NativeDatabase, type NativeSnapshot } from './binding'
 import { toBytes, type Bytes } from './bytes'
 import { Iterator } from './iterator'
 import { Snapshot } from './snapshot'
@@ -8,7 +8,15 @@ export interface ReadOptions {
   snapshot?: Snapshot
   /** Return the stored value with its 4-byte little-endian TTL write time (seconds) appended. */
   raw?: boolean
-  /** Hide an entry whose TTL has passed even if compaction has not removed it yet. */
+  /**
+   * Hide an entry whose TTL has passed even if compaction has not removed it yet: its
+   * DBWithTTL write time + the column family's TTL < now. For a put that is when it was
+   * written. A key with merge operands is combined by the read itself, and the result is
+   * stamped with the time of that read (RocksDB's TTL merge operator), so it is never hidden;
+   * a value a compaction combined carries that compaction's time. A `timestampedList` column
+   * family has no whole-value TTL: skipExpired never hides its entries (its elements expire
+   * one by one: merges leave expired ones out and compaction drops them).
+   */
   skipExpired?: boolean
 }
 
@@ -45,21 +53,23 @@ export class ColumnFamily {
   /** @internal */
   readonly db: NativeDatabase
 
-  /** @internal */
-  constructor(
-    db: NativeDatabase,
-    readonly name: string,
-    /** The native handle id, stable while the database is open. */
-    readonly id: number,
-    ttlSeconds: number,
-  ) {
-    this.db = db
-    this.ttl = ttlSeconds
-  }
-
+  readonly name: string
+  /** The native handle id, stable while the database is open. */
+  readonly id: number
+  /** Values are lists of timestamped elements, each expiring on its own (see `ColumnFamilyOptions`). */
+  readonly timestampedList: boolean
   private ttl: number
 
-  /** Entries older than this many seconds expire (0 = never). */
+  /** @internal */
+  constructor(db: NativeDatabase, { name, id, ttlSeconds, timestampedList }: NativeColumnFamilyInfo) {
+    this.db = db
+    this.name = name
+    this.id = id
+    this.ttl = ttlSeconds
+    this.timestampedList = timestampedList
+  }
+
+  /** Entries (of a timestamped list: elements) older than this many seconds expire (0 = never). */
   get ttlSeconds(): number {
     return this.ttl
   }
@@ -101,7 +111,10 @@ export class ColumnFamily {
     this.db.putRaw(this.id, toBytes(key), rawValue)
   }
 
-  /** Appends `value` to the stored value, joined by the database's merge delimiter. */
+  /**
+   * Appends `value` to the stored value, joined by the database's merge delimiter (in a
+   * timestamped list, with no delimiter: `value` is one or more element records).
+   */
   merge(key: Bytes, value: Bytes): void {
     this.db.merge(this.id, toBytes(key), toBytes(value))
   }

@@ -1,4 +1,4 @@
-import { binding, type NativeDatabase, type NativeLiveFile, type NativeMemoryBudget } from './binding'
+import { binding, type NativeColumnFamilyInfo, type NativeDatabase, type NativeLiveFile, type NativeMemoryBudget } from './binding'
 import { toBytes, type Bytes } from './bytes'
 import { ColumnFamily } from './column-family'
 import { ManualClock } from './clock'
@@ -13,6 +13,15 @@ export interface ColumnFamilyOptions {
   ttlSeconds?: number
   /** Compact files older than this, so expired data leaves them (default: the TTL). */
   periodicCompactionSeconds?: number
+  /**
+   * Values are lists of timestamped elements (what keyed list state stores): records of
+   * `uint32 BE length | payload | int32 BE write time (seconds)`, concatenated. `merge`
+   * appends records with no delimiter, and `ttlSeconds` applies to each element, not to the
+   * whole value: compaction drops expired elements, and the entry once none is left. The
+   * whole value never expires, so `skipExpired` never hides such an entry. Must be given
+   * again every time the database is opened (default false).
+   */
+  timestampedList?: boolean
 }
 
 export interface OpenOptions {
@@ -23,7 +32,7 @@ export interface OpenOptions {
   readOnly?: boolean
   /** Write-ahead log. Off by default: state is made durable by checkpoints. */
   wal?: boolean
-  /** The byte merge() puts between operands (default ',' = 0x2C, as list state expects). */
+  /** The byte merge() puts between operands (default ',' = 0x2C); `timestampedList` column families use none. */
   mergeDelimiter?: number | string
   /** A test clock for every TTL decision of this database. */
   clock?: ManualClock
@@ -92,7 +101,7 @@ export class RocksDB {
       mergeDelimiter: delimiterByte(options.mergeDelimiter),
     })
     const db = new RocksDB(native, path)
-    for (const family of families) db.addFamily(family.name, family.id, family.ttlSeconds)
+    for (const family of families) db.addFamily(family)
     return db
   }
 
@@ -127,8 +136,9 @@ export class RocksDB {
   }
 
   async createColumnFamily(name: string, options: Omit<ColumnFamilyOptions, 'name'> = {}): Promise<ColumnFamily> {
-    const id = await this.native.createColumnFamily(name, options.ttlSeconds ?? 0, options.periodicCompactionSeconds)
-    return this.addFamily(name, id, options.ttlSeconds ?? 0)
+    const { ttlSeconds = 0, periodicCompactionSeconds, timestampedList = false } = options
+    const id = await this.native.createColumnFamily(name, ttlSeconds, periodicCompactionSeconds, timestampedList)
+    return this.addFamily({ name, id, ttlSeconds, timestampedList })
   }
 
   /**
@@ -136,8 +146,9 @@ export class RocksDB {
    * state registration, which uses it, is synchronous.
    */
   createColumnFamilySync(name: string, options: Omit<ColumnFamilyOptions, 'name'> = {}): ColumnFamily {
-    const id = this.native.createColumnFamilySync(name, options.ttlSeconds ?? 0, options.periodicCompactionSeconds)
-    return this.addFamily(name, id, options.ttlSeconds ?? 0)
+    const { ttlSeconds = 0, periodicCompactionSeconds, timestampedList = false } = options
+    const id = this.native.createColumnFamilySync(name, ttlSeconds, periodicCompactionSeconds, timestampedList)
+    return this.addFamily({ name, id, ttlSeconds, timestampedList })
   }
 
   async dropColumnFamily(family: ColumnFamily | string): Promise<void> {
@@ -218,9 +229,9 @@ export class RocksDB {
     return this.native.close()
   }
 
-  private addFamily(name: string, id: number, ttlSeconds: number): ColumnFamily {
-    const family = new ColumnFamily(this.native, name, id, ttlSeconds)
-    this.families.set(name, family)
+  private addFamily(info: NativeColumnFamilyInfo): ColumnFamily {
+    const family = new ColumnFamily(this.native, info)
+    this.families.set(info.name, family)
     return family
   }
 }

@@ -1,6 +1,6 @@
 export { KeyedState, type StateBinding } from './keyed-state'
 export { ValueState } from './value-state'
-export { ListState, LIST_DELIMITER } from './list-state'
+export { ListState } from './list-state'
 export { MapState } from './map-state'
 export { ReducingState } from './reducing-state'
 export { AggregatingState, type AggregateFunction } from './aggregating-state'

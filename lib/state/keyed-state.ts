@@ -1,5 +1,5 @@
 import { CorruptDataError } from '../errors'
-import { READ_SKIP_EXPIRED } from '../native/binding'
+import { READ_RAW, READ_SKIP_EXPIRED } from '../native/binding'
 import type { ColumnFamily } from '../native/column-family'
 import type { Serializer } from '../serializers/serializer'
 import type { StateContext } from './state-context'
@@ -12,13 +12,19 @@ export interface StateBinding<N> {
   cf: ColumnFamily
   namespaceSerializer: Serializer<N>
   defaultNamespace: N
+  /** The database's clock (a test clock when one is set), which TTL decisions use. */
+  clock: { nowSeconds(): number }
 }
-import type { ResolvedTtl } from './ttl-config'
+import { isExpired, type ResolvedTtl } from './ttl-config'
+
+/** Bytes of the write time DBWithTTL appends to every stored value (little-endian seconds). */
+const WRITE_TIME_BYTES = 4
 
 /**
  * What every keyed state has: a column family, the current namespace, and the key of
- * (current key, current namespace). Reads honour the state's TTL visibility, and with
- * `update: 'onReadAndWrite'` a read refreshes the entry's expiry by writing it again.
+ * (current key, current namespace). A read of a state with TTL follows Flink: an expired
+ * entry is cleared (and returned once more only under `returnExpiredIfNotCleanedUp`), never
+ * refreshed; a live one is written again under `update: 'onReadAndWrite'`, which restamps it.
  */
 export abstract class KeyedState<N> {
   readonly meta: StateMeta
@@ -29,19 +35,26 @@ export abstract class KeyedState<N> {
   /** @internal */
   protected readonly namespaceSerializer: Serializer<N>
   private namespace: N
-  /** @internal */
-  protected readonly readFlags: number
+  /**
+   * @internal How `add` of reducing and aggregating state reads the accumulator it folds into:
+   * an expired one is skipped under `neverReturnExpired` and used under
+   * `returnExpiredIfNotCleanedUp`, as Flink's TTL reduce and aggregate functions do.
+   */
+  protected readonly accumulatorReadFlags: number
   /** @internal */
   protected readonly refreshOnRead: boolean
+  /** @internal */
+  protected readonly clock: { nowSeconds(): number }
 
   /** @internal */
-  constructor({ context, meta, cf, namespaceSerializer, defaultNamespace }: StateBinding<N>) {
+  constructor({ context, meta, cf, namespaceSerializer, defaultNamespace, clock }: StateBinding<N>) {
     this.context = context
+    this.clock = clock
     this.meta = meta
     this.cf = cf
     this.namespaceSerializer = namespaceSerializer
     this.namespace = defaultNamespace
-    this.readFlags = meta.ttl.visibility === 'neverReturnExpired' ? READ_SKIP_EXPIRED : 0
+    this.accumulatorReadFlags = meta.ttl.seconds > 0 && meta.ttl.visibility === 'neverReturnExpired' ? READ_SKIP_EXPIRED : 0
     this.refreshOnRead = meta.ttl.seconds > 0 && meta.ttl.update === 'onReadAndWrite'
   }
 
@@ -75,9 +88,24 @@ export abstract class KeyedState<N> {
 
   /** @internal The stored bytes at `key`, as the TTL settings say to read them. */
   protected readBytes(key: Buffer): Buffer | undefined {
-    const bytes = this.cf.getWithFlags(key, this.readFlags)
-    if (bytes !== undefined && this.refreshOnRead) this.cf.put(key, bytes)
-    return bytes
+    if (this.meta.ttl.seconds === 0) return this.cf.getWithFlags(key, 0)
+    const raw = this.cf.getWithFlags(key, READ_RAW)
+    return raw === undefined ? undefined : this.readStamped(key, raw)
+  }
+
+  /**
+   * @internal A stored value with its write time (`raw`), read as Flink's TTL decorator does:
+   * expired, it is cleared and returned only under `returnExpiredIfNotCleanedUp`; live, it is
+   * refreshed under `onReadAndWrite`. Returns the value without its write time.
+   */
+  protected readStamped(key: Buffer, raw: Buffer): Buffer | undefined {
+    const value = raw.subarray(0, raw.length - WRITE_TIME_BYTES)
+    if (isExpired(raw.readInt32LE(value.length), this.meta.ttl, this.clock.nowSeconds())) {
+      this.cf.delete(key)
+      return this.meta.ttl.visibility === 'returnExpiredIfNotCleanedUp' ? value : undefined
+    }
+    if (this.refreshOnRead) this.cf.put(key, value)
+    return value
   }
 
   /** @internal Serializes into the shared scratch writer; the view is valid until the next encode. */
@@ -88,9 +116,9 @@ export abstract class KeyedState<N> {
     return out.view()
   }
 
-  /** @internal Deserializes exactly one value. */
-  protected decode<T>(serializer: Serializer<T>, bytes: Buffer): T {
-    const input = this.context.valueReader.reset(bytes)
+  /** @internal Deserializes exactly one value, from `bytes[start, end)`. */
+  protected decode<T>(serializer: Serializer<T>, bytes: Buffer, start = 0, end = bytes.length): T {
+    const input = this.context.valueReader.reset(bytes, start, end)
     const value = serializer.read(input)
     if (input.remaining !== 0) {
       throw new CorruptDataError(`state '${this.name}': ${input.remaining} trailing byte(s) after a '${serializer.id}' value`)

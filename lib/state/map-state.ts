@@ -6,7 +6,9 @@ import { prefixSuccessor } from './prefix-range'
 /**
  * A map per (key, namespace), one RocksDB entry per user key (`prefix | key | namespace |
  * user key`), so reading or writing one entry never touches the others. Iteration scans
- * only the current key and namespace, in the order of the serialized user keys.
+ * only the current key and namespace, in the order of the serialized user keys. With TTL,
+ * each user key expires on its own; every read (`get`, `contains`, iteration, `isEmpty`)
+ * treats the entries it meets as `KeyedState` describes.
  */
 export class MapState<UK, UV, N = undefined> extends KeyedState<N> {
   /** @internal */
@@ -23,8 +25,9 @@ export class MapState<UK, UV, N = undefined> extends KeyedState<N> {
     return bytes === undefined ? undefined : this.decode(this.valueSerializer, bytes)
   }
 
+  /** Whether the entry is there: a read like `get` (it refreshes under `onReadAndWrite`, as Flink's). */
   contains(userKey: UK): boolean {
-    return this.cf.getWithFlags(this.entryKey(userKey), this.readFlags) !== undefined
+    return this.readBytes(this.entryKey(userKey)) !== undefined
   }
 
   put(userKey: UK, value: UV): void {
@@ -40,12 +43,13 @@ export class MapState<UK, UV, N = undefined> extends KeyedState<N> {
     this.cf.delete(this.entryKey(userKey))
   }
 
+  /** Whether no entry is visible: reads up to the first one (clearing expired ones on the way). */
   isEmpty(): boolean {
-    const iterator = this.prefixIterator(Buffer.from(this.currentKey()))
+    const entries = this.storedEntries()
     try {
-      return iterator.nextBatch(1).count === 0
+      return entries.next().done === true
     } finally {
-      iterator.close()
+      entries.return(undefined)
     }
   }
 
@@ -62,10 +66,8 @@ export class MapState<UK, UV, N = undefined> extends KeyedState<N> {
 
   /** The entries of the current key and namespace, read lazily in batches. */
   *entries(): Generator<[UK, UV]> {
-    const prefix = Buffer.from(this.currentKey())
-    for (const [key, value] of this.prefixIterator(prefix)) {
-      if (this.refreshOnRead) this.cf.put(key, value)
-      yield [this.decodeUserKey(key, prefix.length), this.decode(this.valueSerializer, value)]
+    for (const [key, value, prefixLength] of this.storedEntries()) {
+      yield [this.decodeUserKey(key, prefixLength), this.decode(this.valueSerializer, value)]
     }
   }
 
@@ -94,7 +96,17 @@ export class MapState<UK, UV, N = undefined> extends KeyedState<N> {
 
   /** @internal Entries whose keys start with `prefix` (a copy: the key builder's view changes). */
   private prefixIterator(prefix: Buffer) {
-    return this.cf.iterator({ gte: prefix, lt: prefixSuccessor(prefix), skipExpired: this.readFlags !== 0 })
+    return this.cf.iterator({ gte: prefix, lt: prefixSuccessor(prefix), raw: this.meta.ttl.seconds > 0 })
+  }
+
+  /** @internal The visible entries of the current key and namespace: RocksDB key, value bytes, prefix length. */
+  private *storedEntries(): Generator<[Buffer, Buffer, number]> {
+    const prefix = Buffer.from(this.currentKey())
+    const stamped = this.meta.ttl.seconds > 0
+    for (const [key, stored] of this.prefixIterator(prefix)) {
+      const value = stamped ? this.readStamped(key, stored) : stored
+      if (value !== undefined) yield [key, value, prefix.length]
+    }
   }
 
   /** @internal */

@@ -19,7 +19,11 @@ export interface StateMeta {
   ttl: ResolvedTtl
 }
 
-/** Describes how `registered` and `requested` differ in what makes them incompatible, or undefined. */
+/**
+ * Describes how `registered` and `requested` differ in what makes them incompatible, or
+ * undefined. As in Flink, turning TTL on or off is incompatible; another duration, update
+ * type or visibility is not (it applies to existing entries, whose write times are kept).
+ */
 export function incompatibility(registered: StateMeta, requested: StateMeta): string | undefined {
   const fields = ['kind', 'namespaceSerializer', 'valueSerializer', 'userKeySerializer'] as const
   for (const field of fields) {
@@ -27,5 +31,13 @@ export function incompatibility(registered: StateMeta, requested: StateMeta): st
       return `${field} is '${String(registered[field])}', requested '${String(requested[field])}'`
     }
   }
+  const hasTtl = (meta: StateMeta) => (meta.ttl.seconds > 0 ? 'with a TTL' : 'without TTL')
+  if (hasTtl(registered) !== hasTtl(requested)) return `it is ${hasTtl(registered)}, requested ${hasTtl(requested)}`
   return undefined
+}
+
+/** Describes how the TTL settings of `registered` and `requested` differ, or undefined. */
+export function ttlDifference(registered: StateMeta, requested: StateMeta): string | undefined {
+  const describe = ({ ttl }: StateMeta) => JSON.stringify(ttl)
+  return describe(registered) === describe(requested) ? undefined : `TTL is ${describe(registered)}, requested ${describe(requested)}`
 }

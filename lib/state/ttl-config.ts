@@ -1,13 +1,19 @@
 /**
- * Per-state time-to-live, carried by the state's column family TTL in RocksDB. Expired
- * entries are dropped by compaction; `neverReturnExpired` also hides them before that.
+ * Per-state time-to-live with Flink's semantics, in whole seconds of the database's clock.
+ * Every value, map entry and list element records the time it was written; it is expired once
+ * write time + `seconds` < now. Value, reducing and aggregating state expire per entry, map
+ * state per user key, list state per element. Expired data is removed by RocksDB compaction
+ * (plus periodic compaction, once per TTL); `neverReturnExpired` hides it before that.
  */
 export interface StateTtlConfig {
   /** Entries expire this many seconds after their last write (or read, see `update`). */
   seconds: number
   /** What refreshes an entry's expiry: writes only (default), or reads as well. */
   update?: 'onCreateAndWrite' | 'onReadAndWrite'
-  /** Whether reads may return an expired entry that compaction has not removed yet (default: they may). */
+  /**
+   * Whether reads may return an expired entry that is not cleaned up yet (default: never, as
+   * in Flink). Either way a read that meets an expired entry clears it.
+   */
   visibility?: 'returnExpiredIfNotCleanedUp' | 'neverReturnExpired'
 }
 
@@ -21,7 +27,7 @@ export interface ResolvedTtl {
 export const NO_TTL: ResolvedTtl = Object.freeze({
   seconds: 0,
   update: 'onCreateAndWrite',
-  visibility: 'returnExpiredIfNotCleanedUp',
+  visibility: 'neverReturnExpired',
 })
 
 const MAX_TTL_SECONDS = 0x7fffffff
@@ -29,7 +35,7 @@ const MAX_TTL_SECONDS = 0x7fffffff
 export function resolveTtl(config: StateTtlConfig | undefined): ResolvedTtl {
   if (config === undefined) return NO_TTL
   if (typeof config !== 'object' || config === null) throw new TypeError('ttl must be an object like { seconds: 3600 }')
-  const { seconds, update = 'onCreateAndWrite', visibility = 'returnExpiredIfNotCleanedUp' } = config
+  const { seconds, update = 'onCreateAndWrite', visibility = 'neverReturnExpired' } = config
   if (!Number.isInteger(seconds) || seconds < 1 || seconds > MAX_TTL_SECONDS) {
     throw new RangeError(`ttl.seconds must be an integer from 1 to ${MAX_TTL_SECONDS}, got ${seconds}`)
   }
@@ -40,4 +46,9 @@ export function resolveTtl(config: StateTtlConfig | undefined): ResolvedTtl {
     throw new TypeError(`ttl.visibility must be 'returnExpiredIfNotCleanedUp' or 'neverReturnExpired', got '${String(visibility)}'`)
   }
   return { seconds, update, visibility }
+}
+
+/** DBWithTTL's rule, for values and list elements alike: stale once writeTime + ttl < now. */
+export function isExpired(writeTimeSeconds: number, ttl: ResolvedTtl, nowSeconds: number): boolean {
+  return ttl.seconds > 0 && writeTimeSeconds + ttl.seconds < nowSeconds
 }

@@ -46,7 +46,7 @@ describe('full-snapshot stream layout', () => {
     // prettier-ignore
     const expected = Buffer.from([
       0x52, 0x4b, 0x53, 0x46,                      // 'RKSF'
-      0x00, 0x01,                                  // version 1
+      0x00, 0x02,                                  // version 2
       0x00, 0x00, 0x00, TINY_HEADER_JSON.length,   // metadata length (56)
       ...Buffer.from(TINY_HEADER_JSON, 'utf8'),
       ...TINY_BODY_KEY_GROUP_0,                    // at 66

@@ -2,14 +2,14 @@ import { writeFileSync } from 'node:fs'
 import { deflateRawSync } from 'node:zlib'
 import { describe, expect, it } from 'vitest'
 import { CorruptCheckpointError, OperationInProgressError } from '../../lib/errors'
-import { FRAME_BYTES, FullSnapshotReader, MAX_METADATA_BYTES } from '../../lib/format'
+import { FORMAT_VERSION, FRAME_BYTES, FullSnapshotReader, MAX_METADATA_BYTES } from '../../lib/format'
 import { useTempDirs } from '../helpers/temp-dir'
 import { readKeyGroups } from './snapshot-helpers'
 
 const u16 = (n: number) => [n >>> 8, n & 0xff]
 const u32 = (n: number) => [n >>> 24, (n >>> 16) & 0xff, (n >>> 8) & 0xff, n & 0xff]
 
-function header(json: string, { version = 1, length }: { version?: number; length?: number } = {}): Buffer {
+function header(json: string, { version = FORMAT_VERSION, length }: { version?: number; length?: number } = {}): Buffer {
   const text = Buffer.from(json, 'utf8')
   return Buffer.from([...Buffer.from('RKSF'), ...u16(version), ...u32(length ?? text.length), ...text])
 }
@@ -51,8 +51,9 @@ describe('FullSnapshotReader header', () => {
     ['an empty file', Buffer.alloc(0), /too short/],
     ['a short file', Buffer.from('RKSF\0'), /too short/],
     ['another magic', Buffer.concat([Buffer.from('RKSG'), NONE.subarray(4)]), /magic is 0x524b5347/],
-    ['a newer version', header('{}', { version: 2 }), /version 2 was written by a newer version .* reads up to 1/],
-    ['version 0', header('{}', { version: 0 }), /unknown format version 0/],
+    ['a newer version', header('{}', { version: 3 }), /version 3 was written by a newer version .* reads up to 2/],
+    ['version 1 (lists joined by commas)', header('{}', { version: 1 }), /version 1 is no longer supported/],
+    ['version 0', header('{}', { version: 0 }), /version 0 is no longer supported/],
     ['a metadata length past the end', header('{}', { length: 3 }), /metadata length 3 .* runs past the end/],
     ['a metadata length beyond the limit', header('{}', { length: MAX_METADATA_BYTES + 1 }), /exceeds/],
     ['invalid JSON', header('{"compression":'), /not valid UTF-8 JSON/],

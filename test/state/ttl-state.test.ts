@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest'
-import { KeyedStateBackend, ManualClock, Serializers as S, type StateTtlConfig } from '../../lib'
+import { IncompatibleStateError, KeyedStateBackend, ManualClock, Serializers as S, type StateTtlConfig } from '../../lib'
 import { START, useBackends } from './backend-fixture'
 
 const open = useBackends()
@@ -88,16 +88,26 @@ describe.each(kinds)('TTL of $name state', (kind) => {
 })
 
 describe('TTL settings', () => {
-  it('re-registering with another TTL changes it', async () => {
+  it("defaults to Flink's: onCreateAndWrite, neverReturnExpired", async () => {
     const clock = new ManualClock(START)
     backend = await open({ clock })
-    backend.valueState('s', S.string, { ttl: { seconds: 1000 } })
+    const state = backend.valueState('s', S.string, { ttl: { seconds: 10 } })
+    expect(state.ttl).toEqual({ seconds: 10, update: 'onCreateAndWrite', visibility: 'neverReturnExpired' })
     backend.setCurrentKey('k')
-    const shorter = backend.valueState('s', S.string, { ttl: { seconds: 10, visibility: 'neverReturnExpired' } })
-    shorter.update('v')
+    state.update('v')
     clock.advance(11)
-    expect(shorter.value()).toBeUndefined()
-    expect(shorter.ttl).toEqual({ seconds: 10, update: 'onCreateAndWrite', visibility: 'neverReturnExpired' })
+    expect(state.value()).toBeUndefined()
+  })
+
+  it('a state registered on this backend keeps its TTL: other TTL settings are an IncompatibleStateError', async () => {
+    backend = await open()
+    const state = backend.valueState('s', S.string, { ttl: { seconds: 1000 } })
+    expect(() => backend.valueState('s', S.string, { ttl: { seconds: 10 } })).toThrow(IncompatibleStateError)
+    expect(() => backend.valueState('s', S.string, { ttl: { seconds: 1000, update: 'onReadAndWrite' } })).toThrow(/TTL is/)
+    expect(() => backend.valueState('s', S.string)).toThrow(/with a TTL, requested without TTL/)
+    expect(backend.valueState('s', S.string, { ttl: { seconds: 1000 } }).ttl).toEqual(state.ttl)
+    backend.valueState('plain', S.string)
+    expect(() => backend.valueState('plain', S.string, { ttl: { seconds: 5 } })).toThrow(/without TTL, requested with a TTL/)
   })
 
   it('rejects bad TTL settings', async () => {
