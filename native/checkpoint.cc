@@ -66,6 +66,18 @@ Napi::Value Database::Checkpoint(const Napi::CallbackInfo& info) {
   return RunAsync(env, this, Value(), "rocksdb-keyed-state:checkpoint", std::move(work));
 }
 
+// An incremental snapshot's synchronous part: the checkpoint holds exactly the writes made before
+// this call, because no JavaScript runs until it returns (flush plus hard links: short).
+Napi::Value Database::CheckpointSync(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  CheckOpen(env);
+  CheckpointWork work;
+  work.db = this;
+  work.directory = StringArg(info[0], "directory");
+  CheckStatus(env, work.Execute());
+  return work.Result(env);
+}
+
 Napi::Value Database::LiveFiles(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   CheckOpen(env);
