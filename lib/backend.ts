@@ -272,7 +272,7 @@ export class KeyedStateBackend<K> implements StateContext<K> {
     try {
       // planRestore admits one kind per set.
       if (handles[0]!.kind === 'full') await restoreFull(target, handles as FullKeyedStateHandle[], options.storage!, restoreOptions)
-      else await restoreIncrementalByKeys(target, handles as IncrementalKeyedStateHandle[], options.storage!, restoreOptions)
+      else await restoreIncrementalByKeys(target, handles as IncrementalKeyedStateHandle[], options.storage!, { ...restoreOptions, clock: options.clock })
     } finally {
       await rm(this.workDirectory, { recursive: true, force: true })
     }

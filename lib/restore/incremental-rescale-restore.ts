@@ -2,6 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import path from 'node:path'
 import { keyGroupPrefixBytes, writeKeyGroupPrefix } from '../keygroups/key-group-prefix'
 import { KeyGroupRange } from '../keygroups/key-group-range'
+import type { ManualClock } from '../native/clock'
 import { RocksDB } from '../native/rocksdb'
 import type { IncrementalKeyedStateHandle } from '../snapshot/keyed-state-handle'
 import type { SnapshotMetadata } from '../snapshot/state-snapshot-meta'
@@ -30,7 +31,12 @@ export async function restoreIncrementalByKeys(
   target: RestoreTarget,
   handles: readonly IncrementalKeyedStateHandle[],
   storage: CheckpointStorage,
-  options: { signal?: AbortSignal; onProgress?: (progress: RestoreProgress) => void } = {},
+  options: {
+    signal?: AbortSignal
+    onProgress?: (progress: RestoreProgress) => void
+    /** The target's test clock: reading list state merges its elements, dropping those expired by this clock. */
+    clock?: ManualClock
+  } = {},
 ): Promise<RestoreProgress> {
   const progress: RestoreProgress = { entries: 0, keyGroups: 0 }
   const opened: OpenedCheckpoint[] = []
@@ -42,7 +48,7 @@ export async function restoreIncrementalByKeys(
       directories.push(directory)
       const { metadata } = await fetchIncrementalCheckpoint(handle, storage, directory, target, { signal: options.signal })
       const columnFamilies = metadata.states.map((state) => ({ name: state.name, ...stateColumnFamilyOptions(state.kind, state.ttl.seconds) }))
-      opened.push({ handle, metadata, db: await RocksDB.open(directory, { readOnly: true, useMemoryBudget: false, columnFamilies }) })
+      opened.push({ handle, metadata, db: await RocksDB.open(directory, { readOnly: true, useMemoryBudget: false, columnFamilies, clock: options.clock }) })
     }
     checkStatesAgree(opened.map(({ handle, metadata }) => ({ name: handle.metadata.key, metadata })))
     options.signal?.throwIfAborted()

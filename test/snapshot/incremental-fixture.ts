@@ -51,13 +51,19 @@ export function incremental(handle: KeyedStateHandle): IncrementalKeyedStateHand
   return handle
 }
 
-/** Every entry of every column family of the backend, raw (values with their TTL write time), as hex. */
+/**
+ * Every entry of every column family of the backend, raw (values with their TTL write time), as
+ * hex. A list's whole-value write time is left out: it is no TTL (each element has its own, kept
+ * in the value) and a read that merges operands stamps it with the time of that read.
+ */
 export function rawDump(backend: KeyedStateBackend<string>): Record<string, string[]> {
   const dump: Record<string, string[]> = {}
   for (const cf of backend.db.columnFamilies()) {
     if (cf.name === 'default') continue
     const entries: string[] = []
-    for (const [key, value] of cf.iterator({ raw: true })) entries.push(`${key.toString('hex')}=${value.toString('hex')}`)
+    for (const [key, value] of cf.iterator({ raw: true })) {
+      entries.push(`${key.toString('hex')}=${(cf.timestampedList ? value.subarray(0, -4) : value).toString('hex')}`)
+    }
     dump[cf.name] = entries
   }
   return dump
