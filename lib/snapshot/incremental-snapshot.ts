@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import { readdir, stat } from 'node:fs/promises'
 import path from 'node:path'
+import { KeyedStateError } from '../errors'
 import type { KeyGroupRange } from '../keygroups/key-group-range'
 import type { RocksDB } from '../native/rocksdb'
 import type { StateMeta } from '../state/state-meta'
@@ -11,7 +12,7 @@ import { checkpointFileKey, sharedFileKey } from '../storage/layout'
 import type { SnapshotProgress } from './full-snapshot'
 import { writeIncrementalMetadata } from './incremental-metadata'
 import { METADATA_FILE_NAME, type LocalCheckpoints } from './incremental-local-checkpoints'
-import { sealHandle, type IncrementalKeyedStateHandle } from './keyed-state-handle'
+import { checkpointFileKind, sealHandle, type IncrementalKeyedStateHandle } from './keyed-state-handle'
 import type { SnapshotMetadata } from './state-snapshot-meta'
 
 /** What an incremental snapshot reads from its backend. */
@@ -77,7 +78,10 @@ async function upload(
   const uploads: { name: string; shared: boolean; localPath: string; key: string }[] = []
   for (const name of (await readdir(directory)).sort()) {
     const localPath = path.join(directory, name)
-    if (!name.endsWith('.sst')) {
+    const kind = checkpointFileKind(name)
+    // A file a restore would refuse: fail the checkpoint now rather than record one that cannot restore.
+    if (kind === undefined) throw new KeyedStateError('UnexpectedCheckpointFile', `the RocksDB checkpoint holds '${name}', which no handle may name`)
+    if (kind === 'private') {
       uploads.push({ name, shared: false, localPath, key: checkpointFileKey(checkpointId, source.backendId, name) })
       continue
     }

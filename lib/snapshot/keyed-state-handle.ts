@@ -138,21 +138,32 @@ function fullFields(handle: Record<string, unknown>, range: KeyGroupRange, fail:
   return { keyGroupOffsets: offsets as number[], stream: fileRef(handle.stream, 'stream', fail) }
 }
 
-/** Local names of a RocksDB checkpoint's files: plain names, which the restore writes into the instance directory. */
-const LOCAL_FILE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,254}$/
+/**
+ * The names a RocksDB checkpoint's files have: a restore writes them into the instance directory,
+ * so no other name (the instance marker, the scratch directory) may come from a handle.
+ */
+const SHARED_FILE_NAME = /^[0-9]{1,20}\.sst$/
+const PRIVATE_FILE_NAME = /^([0-9]{1,20}\.(log|blob)|CURRENT|IDENTITY|MANIFEST-[0-9]{1,20}|OPTIONS-[0-9]{1,20})$/
+
+/** Whether a RocksDB checkpoint's file is shared (an SST file) or private; undefined for a name no checkpoint file has. */
+export function checkpointFileKind(name: string): 'shared' | 'private' | undefined {
+  return SHARED_FILE_NAME.test(name) ? 'shared' : PRIVATE_FILE_NAME.test(name) ? 'private' : undefined
+}
+const BACKEND_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/
 
 function incrementalFields(
   handle: Record<string, unknown>,
   fail: (why: string) => never,
 ): Pick<IncrementalKeyedStateHandle, 'backendId' | 'sharedFiles' | 'privateFiles' | 'metadata'> {
   const { backendId } = handle
-  if (typeof backendId !== 'string' || !LOCAL_FILE_NAME.test(backendId)) return fail(`backendId ${JSON.stringify(backendId)} is not a valid id`)
+  if (typeof backendId !== 'string' || !BACKEND_ID.test(backendId)) return fail(`backendId ${JSON.stringify(backendId)} is not a valid id`)
   const files = (value: unknown, what: 'sharedFiles' | 'privateFiles'): Record<string, FileRef> => {
     if (typeof value !== 'object' || value === null || Array.isArray(value)) return fail(`${what} must be an object`)
     const refs: Record<string, FileRef> = {}
     for (const [name, ref] of Object.entries(value)) {
-      if (!LOCAL_FILE_NAME.test(name)) return fail(`${what} has an invalid file name ${JSON.stringify(name)}`)
-      if (what === 'sharedFiles' ? !name.endsWith('.sst') : name.endsWith('.sst')) return fail(`${what}: '${name}' is in the wrong group`)
+      if (checkpointFileKind(name) !== (what === 'sharedFiles' ? 'shared' : 'private')) {
+        return fail(`${what} has a name no RocksDB checkpoint file of that kind has: ${JSON.stringify(name).slice(0, 100)}`)
+      }
       refs[name] = fileRef(ref, `${what}.${name}`, fail)
     }
     return refs

@@ -60,6 +60,12 @@ const cases: Case[] = [
     /version 2; this library reads version 1/,
   ],
   [
+    'a private file named like the instance marker (a restore would write it into the instance directory)',
+    async (h) => reseal(h, { privateFiles: { ...h.privateFiles, KEYED_STATE_INSTANCE: h.privateFiles.CURRENT! } }),
+    CorruptCheckpointError,
+    /no RocksDB checkpoint file of that kind has: "KEYED_STATE_INSTANCE"/,
+  ],
+  [
     "metadata of another checkpoint's range than its handle's",
     async (h) => reseal(h, { keyGroupRange: { start: 0, end: 63 } }),
     CorruptCheckpointError,
