@@ -11,7 +11,7 @@ import { checkpointFileKey } from '../storage/layout'
 import type { StateMeta } from '../state/state-meta'
 import { sealHandle, type FullKeyedStateHandle } from './keyed-state-handle'
 import { MemoryBatchSource, mergeByKeyGroup } from './merge-iterator'
-import type { SnapshotMetadata } from './state-snapshot-meta'
+import { snapshotMetadata } from './state-snapshot-meta'
 
 export interface SnapshotProgress {
   entries: number
@@ -77,16 +77,7 @@ async function writeAndUpload(
   inputs: Parameters<typeof mergeByKeyGroup>[0],
 ): Promise<FullKeyedStateHandle> {
   const { signal, onProgress } = options
-  const metadata: SnapshotMetadata = {
-    format: 'rocksdb-keyed-state',
-    checkpointId,
-    backendId: source.backendId,
-    keySerializer: source.keySerializer,
-    maxParallelism: source.maxParallelism,
-    keyGroupRange: source.keyGroupRange.toJSON(),
-    rawTtlValues: true,
-    states: source.states.map((state, kvStateId) => ({ ...state.meta, kvStateId })),
-  }
+  const metadata = snapshotMetadata(source, checkpointId, source.states.map((state) => state.meta))
   await mkdir(source.workDirectory, { recursive: true })
   const fileName = `full-${checkpointId}-${randomUUID()}.rksf`
   const localPath = path.join(source.workDirectory, fileName)

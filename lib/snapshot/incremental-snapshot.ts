@@ -13,7 +13,7 @@ import type { SnapshotProgress } from './full-snapshot'
 import { writeIncrementalMetadata } from './incremental-metadata'
 import { METADATA_FILE_NAME, type LocalCheckpoints } from './incremental-local-checkpoints'
 import { checkpointFileKind, sealHandle, type IncrementalKeyedStateHandle } from './keyed-state-handle'
-import type { SnapshotMetadata } from './state-snapshot-meta'
+import { snapshotMetadata, type SnapshotMetadata } from './state-snapshot-meta'
 
 /** What an incremental snapshot reads from its backend. */
 export interface IncrementalSnapshotSource {
@@ -53,17 +53,7 @@ export function startIncrementalSnapshot(
   options: { signal?: AbortSignal; onProgress?: (progress: SnapshotProgress) => void },
 ): Promise<IncrementalSnapshotResult> {
   const directory = source.localCheckpoints.takeSync(source.db, checkpointId)
-  const metadata: SnapshotMetadata = {
-    format: 'rocksdb-keyed-state',
-    checkpointId,
-    backendId: source.backendId,
-    keySerializer: source.keySerializer,
-    maxParallelism: source.maxParallelism,
-    keyGroupRange: source.keyGroupRange.toJSON(),
-    rawTtlValues: true,
-    states: source.states.map((meta, kvStateId) => ({ ...meta, kvStateId })),
-  }
-  return upload(source, checkpointId, directory, metadata, storage, options)
+  return upload(source, checkpointId, directory, snapshotMetadata(source, checkpointId, source.states), storage, options)
 }
 
 async function upload(

@@ -1,47 +1,26 @@
 import { afterEach } from 'vitest'
-import { KeyGroupRange, KeyedStateBackend, ManualClock, Serializers as S, type IncrementalKeyedStateHandle, type KeyedStateHandle } from '../../lib'
-import { useTempDirs } from '../helpers/temp-dir'
+import type { IncrementalKeyedStateHandle, KeyGroupRange, KeyedStateBackend, KeyedStateHandle, ManualClock } from '../../lib'
 import { CountingStorage } from '../storage/counting-storage'
+import { useSnapshotFixture } from './snapshot-fixture'
 
-export const MAX_PARALLELISM = 128
+export { MAX_PARALLELISM } from './snapshot-fixture'
 
-/** Incremental backends (closed after each test) over one counting storage, all in temp directories. */
+/** Incremental backends (closed after each test) over one counting storage per test, all in temp directories. */
 export function useIncrementalFixture() {
-  const tempDir = useTempDirs()
-  const open = new Set<KeyedStateBackend<string>>()
+  const fixture = useSnapshotFixture()
   let storage: CountingStorage | undefined
-  afterEach(async () => {
-    await Promise.all([...open].map((backend) => backend.close()))
-    open.clear()
+  afterEach(() => {
     storage = undefined
   })
   return {
-    tempDir,
+    tempDir: fixture.tempDir,
+    /** The test's storage, created by the first call with its options. */
     storage(options: { retain?: number } = {}): CountingStorage {
-      storage ??= new CountingStorage(tempDir('checkpoints'), options)
+      storage ??= new CountingStorage(fixture.tempDir('checkpoints'), options)
       return storage
     },
-    async backend(
-      options: { path?: string; range?: KeyGroupRange; restoreFrom?: unknown[]; clock?: ManualClock; jobId?: string } = {},
-    ): Promise<KeyedStateBackend<string>> {
-      const backend = await KeyedStateBackend.open({
-        path: options.path ?? tempDir('instance'),
-        keySerializer: S.string,
-        maxParallelism: MAX_PARALLELISM,
-        keyGroupRange: options.range ?? new KeyGroupRange(0, MAX_PARALLELISM - 1),
-        restoreFrom: options.restoreFrom,
-        storage: this.storage(),
-        jobId: options.jobId,
-        clock: options.clock,
-        incremental: true,
-      })
-      open.add(backend)
-      const close = backend.close.bind(backend)
-      backend.close = async () => {
-        open.delete(backend)
-        await close()
-      }
-      return backend
+    backend(options: { path?: string; range?: KeyGroupRange; restoreFrom?: unknown[]; clock?: ManualClock; jobId?: string } = {}): Promise<KeyedStateBackend<string>> {
+      return fixture.backend({ ...options, storage: this.storage(), incremental: true })
     },
   }
 }

@@ -86,6 +86,23 @@ describe('incremental snapshots', () => {
     expect(rawDump(restored)).toEqual(before)
   })
 
+  it('a cancelled snapshot deletes what it uploaded, never what it referenced', async () => {
+    const storage = fixture.storage()
+    const backend = await fixture.backend()
+    write(backend, 0, 500)
+    const first = await checkpoint(backend, 1)
+    write(backend, 500, 600)
+    storage.reset()
+    const controller = new AbortController()
+    // Cancelled once a file is uploaded.
+    const onProgress = () => storage.uploadedKeys.length > 0 && controller.abort()
+    const cancelled = backend.snapshot(2, { signal: controller.signal, onProgress })
+    await expect(cancelled).rejects.toMatchObject({ name: 'AbortError' })
+    expect(storage.uploadedKeys.length).toBeGreaterThan(0)
+    const kept = [...Object.values(first.sharedFiles), ...Object.values(first.privateFiles), first.metadata].map((ref) => ref.key)
+    expect([...(await storage.list('shared/')), ...(await storage.list('chk-'))].sort()).toEqual(kept.sort())
+  })
+
   it('savepoints and type full stay full, self-contained snapshots', async () => {
     const backend = await fixture.backend()
     write(backend, 0, 100)
