@@ -9,10 +9,12 @@ export const MAX_PARALLELISM = 128
 export function useSnapshotFixture() {
   const tempDir = useTempDirs()
   const open: KeyedStateBackend<string>[] = []
+  let storage: FsCheckpointStorage | undefined
   afterEach(async () => {
     await Promise.all(open.splice(0).map((backend) => backend.close()))
+    // its directory is removed with this test's temp dirs: the next test gets a new one
+    storage = undefined
   })
-  let storage: FsCheckpointStorage | undefined
   return {
     storage(): FsCheckpointStorage {
       storage ??= new FsCheckpointStorage(tempDir('checkpoints'))
