@@ -10,7 +10,6 @@ export default defineConfig({
     reporters: ['default', 'json'],
     // .ci/run reads the counts from here.
     outputFile: { json: 'test-results/vitest.json' },
-    setupFiles: process.env.NATIVE_COVERAGE ? ['test/helpers/exit-on-sigterm.ts'] : [],
     // Off unless asked for (`--coverage`): .ci/run measures it on one of its suite runs.
     coverage: {
       provider: 'v8',
