@@ -14,14 +14,20 @@ import { MemoryBatchSource, mergeByKeyGroup } from './merge-iterator'
 import { snapshotMetadata } from './state-snapshot-meta'
 
 export interface SnapshotProgress {
+  /** Full snapshots: entries and key groups written so far (incremental checkpoints: 0). */
   entries: number
   keyGroups: number
+  /** Full snapshots: key and value bytes written; incremental checkpoints: bytes uploaded. */
   bytes: number
 }
 
 export interface SnapshotOptions {
-  /** 'savepoint' is always full and self-contained; today every snapshot is. */
+  /**
+   * Absent: incremental on a backend opened with `incremental: true`, else full. 'full' and
+   * 'savepoint' are always a full, self-contained snapshot (a savepoint references no shared file).
+   */
   type?: 'full' | 'savepoint'
+  /** Full snapshots only: incremental checkpoints upload RocksDB's SST files as they are. */
   compression?: Compression
   signal?: AbortSignal
   onProgress?: (progress: SnapshotProgress) => void
