@@ -122,22 +122,32 @@ describe('incremental restore', () => {
     write(whole, 1, 500)
     clock.advance(10)
     write(whole, 2, 100)
+    const heap = timers(whole, 'heap')
+    for (let i = 0; i < 50; i++) {
+      whole.setCurrentKey(`k${i}`)
+      heap.registerEventTimeTimer('w', i)
+    }
     const handle = await whole.snapshot(1)
     await complete(whole, 1, handle)
     const dump = rawDump(whole)
     const halves = [0, 1].map((i) => KeyGroupRange.forOperator(MAX_PARALLELISM, 2, i))
     const parts: Record<string, string[]>[] = []
     const handles: KeyedStateHandle[] = []
+    let restoredTimers = 0
     for (const range of halves) {
       const half = await fixture.backend({ range, restoreFrom: [handle], clock })
+      // Creating the heap service moves the restored timers out of their column family.
+      restoredTimers += timers(half, 'heap').numEventTimeTimers()
       parts.push(rawDump(half))
       handles.push(await half.snapshot(2))
     }
+    expect(restoredTimers).toBe(50)
     for (const name of Object.keys(dump)) expect([...parts[0]![name]!, ...parts[1]![name]!]).toEqual(dump[name])
     expect(parts[0]!.value!.length).toBeGreaterThan(0)
     expect(parts[1]!.value!.length).toBeGreaterThan(0)
     // And back: two incremental handles into one backend.
     const merged = await fixture.backend({ restoreFrom: handles, clock })
+    expect(timers(merged, 'heap').numEventTimeTimers()).toBe(50)
     expect(rawDump(merged)).toEqual(dump)
   })
 
