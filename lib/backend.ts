@@ -183,11 +183,12 @@ export class KeyedStateBackend<K> implements StateContext<K> {
       db = await RocksDB.open(options.path, { clock: options.clock })
     } catch (error) {
       // Locked: another backend owns the directory now, whoever created it.
-      if (!(error instanceof LockedError)) await directory.undo()
+      if (!(error instanceof LockedError)) await directory.undo(async () => undefined)
       throw error
     }
     const backend = new KeyedStateBackend(db, options, handles[0]?.checkpointId)
     try {
+      await directory.checkStillMarked()
       await rm(backend.workDirectory, { recursive: true, force: true })
       // Under RocksDB's lock: state left by an earlier run is not part of any checkpoint.
       if (handles.length > 0) await backend.restore(handles, options)
@@ -196,9 +197,8 @@ export class KeyedStateBackend<K> implements StateContext<K> {
     } catch (error) {
       // Never leave a half-restored instance behind, nor remove anything this open did not create.
       if (backend.restoreStarted) await backend.dropStates().catch(() => undefined)
-      await db.close()
       await rm(backend.workDirectory, { recursive: true, force: true })
-      await directory.undo()
+      await directory.undo(() => db.close())
       throw error
     }
   }
