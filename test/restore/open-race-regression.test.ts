@@ -1,7 +1,7 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { type CheckpointStorage, KeyGroupRange, KeyedStateBackend, LockedError, Serializers as S } from '../../lib'
+import { type CheckpointStorage, KeyGroupRange, KeyedStateBackend, LockedError, NotAnInstanceError, Serializers as S } from '../../lib'
 import { INSTANCE_MARKER } from '../../lib/storage/instance-directory'
 import { MAX_PARALLELISM, useSnapshotFixture } from '../snapshot/snapshot-fixture'
 
@@ -105,6 +105,14 @@ describe('regression: concurrent opens of one new directory', () => {
       expect(again.valueState('v', S.int32).value()).toBeUndefined()
       await again.close()
     }
+  })
+
+  it('a symbolic link to nothing is a NotAnInstanceError (was a raw ENOENT), the link left as it was', async () => {
+    const link = fixture.tempDir('dangling')
+    symlinkSync(path.join(path.dirname(link), 'nowhere'), link)
+    await expect(KeyedStateBackend.open(options(link))).rejects.toBeInstanceOf(NotAnInstanceError)
+    expect(lstatSync(link).isSymbolicLink()).toBe(true)
+    expect(existsSync(path.join(path.dirname(link), 'nowhere'))).toBe(false)
   })
 
   it('a directory another open is claiming (its claim file present) is LockedError, untouched', async () => {
