@@ -1,19 +1,19 @@
 import { randomUUID } from 'node:crypto'
 import { mkdir, rm } from 'node:fs/promises'
 import path from 'node:path'
-import { ClosedError, IncompatibleStateError, KeyGroupOutOfRangeError, KeyedStateError, LockedError } from './errors'
+import { CheckpointIdNotIncreasingError, ClosedError, IncompatibleStateError, KeyGroupOutOfRangeError, KeyedStateError, LockedError } from './errors'
 import { restoreFull, type RestoreProgress, type RestoreTarget } from './restore/full-restore'
 import { restoreIncrementalByKeys } from './restore/incremental-rescale-restore'
 import { removeDatabaseFiles, stageIncrementalRestore, type StagedIncrementalRestore } from './restore/incremental-restore'
 import { planRestore } from './restore/restore-plan'
 import { parseKeyedStateHandle, type FullKeyedStateHandle, type IncrementalKeyedStateHandle, type KeyedStateHandle } from './snapshot/keyed-state-handle'
 import { startFullSnapshot, type FullSnapshotSource, type SnapshotOptions } from './snapshot/full-snapshot'
-import { LOCAL_CHECKPOINTS_DIRECTORY, LocalCheckpoints } from './snapshot/incremental-local-checkpoints'
+import { LocalCheckpoints } from './snapshot/incremental-local-checkpoints'
 import { startIncrementalSnapshot } from './snapshot/incremental-snapshot'
 import type { SnapshotStateMeta } from './snapshot/state-snapshot-meta'
 import type { CheckpointStorage } from './storage/checkpoint-storage'
 import type { FileRef } from './storage/file-ref'
-import { claimInstanceDirectory, INSTANCE_MARKER } from './storage/instance-directory'
+import { claimInstanceDirectory } from './storage/instance-directory'
 import { checkCheckpointId, checkJobId } from './storage/layout'
 import { murmurHash, checkMaxParallelism } from './keygroups/assignment'
 import { CompositeKeyBuilder } from './keygroups/composite-key'
@@ -44,8 +44,6 @@ import type { TimerQueue } from './timers/timer-queue'
 
 /** The scratch directory's name inside the instance directory (RocksDB ignores it). */
 const WORK_DIRECTORY = 'keyed-state-work'
-/** What the instance directory holds besides the database's own files. */
-const NOT_DATABASE_FILES: ReadonlySet<string> = new Set([INSTANCE_MARKER, WORK_DIRECTORY, LOCAL_CHECKPOINTS_DIRECTORY])
 const DOMAINS = ['event', 'processing'] as const
 
 export interface KeyedStateBackendOptions<K> {
@@ -163,6 +161,8 @@ export class KeyedStateBackend<K> implements StateContext<K> {
   /** Timer column families (restored, or of 'rocksdb' services) with their snapshot metadata. */
   private readonly timerMetas = new Map<string, StateMeta>()
   private lastCompletedCheckpoint: number
+  /** The highest id given to `snapshot`; -1 before the first. */
+  private lastSnapshotId = -1
   /** Set once a restore began replacing the instance's states: a failure then drops what it wrote. */
   private restoreStarted = false
 
@@ -201,7 +201,7 @@ export class KeyedStateBackend<K> implements StateContext<K> {
       db = await RocksDB.open(options.path, { clock: options.clock })
     } catch (error) {
       // Locked: another backend owns the directory now, whoever created it.
-      if (!(error instanceof LockedError)) await directory.undo()
+      if (!(error instanceof LockedError)) await directory.undo(async () => undefined)
       throw error
     }
     const workDirectory = path.join(options.path, WORK_DIRECTORY)
@@ -209,13 +209,13 @@ export class KeyedStateBackend<K> implements StateContext<K> {
     let staged: StagedIncrementalRestore | undefined
     let backend: KeyedStateBackend<K> | undefined
     try {
+      await directory.checkStillMarked()
       await rm(workDirectory, { recursive: true, force: true })
       if (sameRange !== undefined) {
         staged = await stageIncrementalRestore(
           {
             path: options.path,
             workDirectory,
-            keep: NOT_DATABASE_FILES,
             localDirectory: new LocalCheckpoints(options.path).directory(sameRange.checkpointId),
             clock: options.clock,
           },
@@ -239,10 +239,12 @@ export class KeyedStateBackend<K> implements StateContext<K> {
     } catch (error) {
       // Never leave a half-restored instance behind, nor remove anything this open did not create.
       if (backend?.restoreStarted) await backend.dropStates().catch(() => undefined)
-      await db.close().catch(() => undefined)
-      if (staged !== undefined) await removeDatabaseFiles({ path: options.path, keep: NOT_DATABASE_FILES }).catch(() => undefined)
       await rm(workDirectory, { recursive: true, force: true })
-      await directory.undo()
+      // After an install the database files are neither the old state nor the new one.
+      await directory.undo(async () => {
+        await db.close().catch(() => undefined)
+        if (staged !== undefined) await removeDatabaseFiles(options.path)
+      })
       throw error
     }
   }
@@ -415,10 +417,11 @@ export class KeyedStateBackend<K> implements StateContext<K> {
     const storage = given ?? this.storage
     if (storage === undefined) return Promise.reject(new TypeError('snapshot needs a storage: pass one, or open the backend with the storage option'))
     try {
-      checkCheckpointId(checkpointId)
+      this.checkIncreasing(checkCheckpointId(checkpointId))
     } catch (error) {
       return Promise.reject(error)
     }
+    this.lastSnapshotId = checkpointId
     const controller = new AbortController()
     const signal = options.signal === undefined ? controller.signal : AbortSignal.any([options.signal, controller.signal])
     const done = this.incremental && options.type === undefined ? this.startIncremental(checkpointId, storage, signal, options) : this.startFull(checkpointId, storage, signal, options)
@@ -493,6 +496,17 @@ export class KeyedStateBackend<K> implements StateContext<K> {
     this.recordUpload(checkpointId, storage, uploaded)
     if (checkpointId > this.lastCompletedCheckpoint) this.pendingFileSets.set(checkpointId, new Map(Object.entries(handle.sharedFiles)))
     return handle
+  }
+
+  /** Checkpoint ids increase (as Flink's): an id at or below one already used is refused before anything is written. */
+  private checkIncreasing(checkpointId: number): void {
+    const last = Math.max(this.lastSnapshotId, this.lastCompletedCheckpoint)
+    if (checkpointId > last) return
+    throw new CheckpointIdNotIncreasingError(
+      `checkpoint id ${checkpointId} is not above ${last}, the last id this backend snapshotted, completed or was restored from: ` +
+        'checkpoint ids must increase',
+      last,
+    )
   }
 
   /** Remembers the files a finished snapshot wrote until its checkpoint completes or is aborted. */

@@ -7,6 +7,7 @@ import type { SnapshotMetadata } from '../snapshot/state-snapshot-meta'
 import { stateColumnFamilyOptions } from '../state/state-meta'
 import type { CheckpointStorage } from '../storage/checkpoint-storage'
 import { fsyncDirectory } from '../storage/atomic-file'
+import { isRocksDBFile } from '../storage/instance-directory'
 import { fetchIncrementalCheckpoint } from './incremental-fetch'
 import type { RestoreTarget } from './full-restore'
 
@@ -15,8 +16,6 @@ export interface IncrementalInstance {
   path: string
   /** Scratch space inside the instance directory, where the files are staged. */
   workDirectory: string
-  /** Entries of the instance directory that are not database files (marker, scratch space, local checkpoints). */
-  keep: ReadonlySet<string>
   /** The local checkpoint directory to recover from without fetching, when it matches the handle. */
   localDirectory?: string
   clock?: ManualClock
@@ -31,6 +30,7 @@ export interface StagedIncrementalRestore {
    * Replaces the instance's database files with the staged ones and opens the database. The
    * caller closes its database first (this needs its lock given up) and, should this fail,
    * removes the database files (`removeDatabaseFiles`): they are neither the old nor the new state.
+   * Only RocksDB's files are replaced: the marker, scratch space and local checkpoints stay.
    */
   install(): Promise<RocksDB>
 }
@@ -58,7 +58,7 @@ export async function stageIncrementalRestore(
     })
     options.signal?.throwIfAborted()
     const install = async (): Promise<RocksDB> => {
-      await removeDatabaseFiles(instance)
+      await removeDatabaseFiles(instance.path)
       for (const name of await readdir(staging)) await rename(path.join(staging, name), path.join(instance.path, name))
       await fsyncDirectory(instance.path)
       return RocksDB.open(instance.path, {
@@ -73,9 +73,9 @@ export async function stageIncrementalRestore(
   }
 }
 
-/** Removes the database files of the instance directory, keeping `instance.keep`. */
-export async function removeDatabaseFiles(instance: Pick<IncrementalInstance, 'path' | 'keep'>): Promise<void> {
-  for (const name of await readdir(instance.path)) {
-    if (!instance.keep.has(name)) await rm(path.join(instance.path, name), { recursive: true, force: true })
+/** Removes RocksDB's files (by their names) from the instance directory, nothing else. */
+export async function removeDatabaseFiles(instancePath: string): Promise<void> {
+  for (const name of await readdir(instancePath)) {
+    if (isRocksDBFile(name)) await rm(path.join(instancePath, name), { force: true })
   }
 }

@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs'
+import { existsSync, readdirSync } from 'node:fs'
 import path from 'node:path'
 import { describe, expect, it } from 'vitest'
 import {
@@ -8,6 +8,7 @@ import {
   KeyGroupRange,
   KeyedStateBackend,
   RocksDB,
+  RocksDBError,
   Serializers as S,
   type IncrementalKeyedStateHandle,
 } from '../../lib'
@@ -99,6 +100,24 @@ describe('incremental restore errors: a typed error, and nothing half-restored',
       })
     }
   }
+
+  it('a MANIFEST RocksDB cannot read (under valid checksums) fails after the install: a new directory is removed, an existing instance keeps no database files', async () => {
+    const handle = await aHandle()
+    const manifest = Object.keys(handle.privateFiles).find((name) => name.startsWith('MANIFEST-'))!
+    const garbage = await fixture.storage().writeFile('chk-1/crafted/MANIFEST', Buffer.from('not a manifest'))
+    const crafted = reseal(handle, { privateFiles: { ...handle.privateFiles, [manifest]: garbage } })
+    const fresh = fixture.tempDir('fresh')
+    await expect(fixture.backend({ path: fresh, restoreFrom: [crafted] })).rejects.toBeInstanceOf(RocksDBError)
+    expect(existsSync(fresh)).toBe(false)
+    const existing = fixture.tempDir('existing')
+    const earlier = await fixture.backend({ path: existing })
+    await earlier.close()
+    await expect(fixture.backend({ path: existing, restoreFrom: [crafted] })).rejects.toBeInstanceOf(RocksDBError)
+    expect(readdirSync(existing).sort()).toEqual(['KEYED_STATE_INSTANCE'])
+    // Still an instance: it opens again, empty.
+    const reopened = await fixture.backend({ path: existing })
+    expect(reopened.registeredStates()).toEqual([])
+  })
 
   it('a handle that does not cover the range is an InvalidHandleSetError; another maxParallelism an IncompatibleStateError', async () => {
     const handle = await aHandle()

@@ -1,4 +1,4 @@
-import { readdirSync, writeFileSync } from 'node:fs'
+import { existsSync, readdirSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { InvalidHandleSetError, KeyGroupRange, ManualClock, Serializers as S, type KeyedStateBackend, type KeyedStateHandle } from '../../lib'
@@ -152,12 +152,14 @@ describe('incremental restore', () => {
   })
 
   it('a set mixing full and incremental handles is an InvalidHandleSetError before anything is touched', async () => {
-    const backend = await fixture.backend()
-    write(backend, 1, 100)
-    const full = await backend.snapshot(1, { type: 'full' })
-    const inc = await backend.snapshot(1)
-    const open = fixture.backend({ range: new KeyGroupRange(0, 127), restoreFrom: [full, inc] })
+    // Two workers of one checkpoint, one taking a full snapshot and one an incremental one.
+    const left = await fixture.backend({ range: new KeyGroupRange(0, 63) })
+    const right = await fixture.backend({ range: new KeyGroupRange(64, 127) })
+    const handles = [await left.snapshot(1, { type: 'full' }), await right.snapshot(1)]
+    const instance = fixture.tempDir('mixed')
+    const open = fixture.backend({ path: instance, restoreFrom: handles })
     await expect(open).rejects.toBeInstanceOf(InvalidHandleSetError)
     await expect(open).rejects.toThrow(/mix full and incremental/)
+    expect(existsSync(instance)).toBe(false)
   })
 })
