@@ -88,6 +88,22 @@ describe('incremental restore', () => {
     expect(uploadedShared.every((key) => !firstKeys.has(key) && key.startsWith(`shared/${restored.backendId}/`))).toBe(true)
   })
 
+  it('a savepoint restores into an incremental backend, whose checkpoints are incremental from then on', async () => {
+    const storage = fixture.storage()
+    const backend = await fixture.backend()
+    write(backend, 1, 300)
+    const savepoint = await backend.snapshot(1, { type: 'savepoint' })
+    const dump = rawDump(backend)
+    const restored = await fixture.backend({ restoreFrom: [savepoint] })
+    expect(rawDump(restored)).toEqual(dump)
+    const first = incremental(await restored.snapshot(2))
+    await complete(restored, 2, first)
+    storage.reset()
+    const second = incremental(await restored.snapshot(3))
+    expect(second.sharedFiles).toEqual(first.sharedFiles)
+    expect(storage.uploadedKeys.filter((key) => key.startsWith('shared/'))).toEqual([])
+  })
+
   it('local recovery: the instance directory of the completed checkpoint is reused and nothing is fetched', async () => {
     const storage = fixture.storage()
     const instance = fixture.tempDir('instance')

@@ -60,7 +60,7 @@ describe('shared files in checkpoint storage', () => {
     let otherHandle: KeyedStateHandle | undefined
     for (let id = 1; id <= 4; id++) {
       for (const backend of [left, right, other]) write(backend, id, 300)
-      const handles = [incremental(await left.snapshot(id)), incremental(await right.snapshot(id))]
+      const handles = (await Promise.all([left.snapshot(id), right.snapshot(id)])).map(incremental)
       await storage.completeCheckpoint('a', id, handles)
       for (const backend of [left, right]) await backend.notifyCheckpointComplete(id)
       if (id === 1) {
