@@ -61,6 +61,7 @@ Napi::Function Database::Init(Napi::Env env) {
                          InstanceMethod<&Database::NewSnapshot>("snapshot"),
                          InstanceMethod<&Database::NewSstWriter>("sstWriter"),
                          InstanceMethod<&Database::Flush>("flush"),
+                         InstanceMethod<&Database::FlushSync>("flushSync"),
                          InstanceMethod<&Database::CompactRange>("compactRange"),
                          InstanceMethod<&Database::GetProperty>("getProperty"),
                          InstanceMethod<&Database::ApproximateSize>("approximateSize"),
@@ -443,15 +444,16 @@ void Database::FinishClose(Napi::Env env, const rocksdb::Status& status) {
 // when it closes but ignores a failure, so the flush is ours, and close() reports it.
 rocksdb::Status Database::FlushBeforeClose() {
   if (db_ == nullptr || readOnly_) return rocksdb::Status::OK();
-  rocksdb::Status status;
-  if (writeOptions_.disableWAL) {
-    std::vector<rocksdb::ColumnFamilyHandle*> handles;
-    for (const auto& family : columnFamilies_)
-      if (!family.dropped && family.handle != nullptr) handles.push_back(family.handle);
-    status = db_->Flush(rocksdb::FlushOptions(), handles);
-  }
+  rocksdb::Status status = writeOptions_.disableWAL ? FlushLiveFamilies() : rocksdb::Status::OK();
   if (status.ok() && !backgroundErrors_->Cause().empty()) status = rocksdb::Status::Aborted("background error");
   return status;
+}
+
+rocksdb::Status Database::FlushLiveFamilies() {
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  for (const auto& family : columnFamilies_)
+    if (!family.dropped && family.handle != nullptr) handles.push_back(family.handle);
+  return db_->Flush(rocksdb::FlushOptions(), handles);
 }
 
 rocksdb::Status Database::DestroyDb() {
@@ -742,6 +744,18 @@ Napi::Value Database::Flush(const Napi::CallbackInfo& info) {
     work.families.push_back(UseFamily(info[0]));
   }
   return RunAsync(env, this, Value(), "rocksdb-keyed-state:flush", std::move(work));
+}
+
+// On the calling thread: for process exit, when no asynchronous work will run any more.
+// With the WAL off it is what keeps the acknowledged writes of an ending process.
+Napi::Value Database::FlushSync(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  CheckWritable(env);
+  if (readOnly_ || !gate_.Enter()) return env.Undefined();
+  rocksdb::Status status = FlushLiveFamilies();
+  gate_.Leave();
+  CheckWrite(env, status);
+  return env.Undefined();
 }
 
 Napi::Value Database::CompactRange(const Napi::CallbackInfo& info) {

@@ -117,6 +117,7 @@ class Database : public Napi::ObjectWrap<Database> {
   Napi::Value NewSnapshot(const Napi::CallbackInfo& info);
   Napi::Value NewSstWriter(const Napi::CallbackInfo& info);
   Napi::Value Flush(const Napi::CallbackInfo& info);
+  Napi::Value FlushSync(const Napi::CallbackInfo& info);
   Napi::Value CompactRange(const Napi::CallbackInfo& info);
   Napi::Value GetProperty(const Napi::CallbackInfo& info);
   Napi::Value ApproximateSize(const Napi::CallbackInfo& info);
@@ -135,6 +136,7 @@ class Database : public Napi::ObjectWrap<Database> {
   void StartClose(Napi::Env env);
   void FinishClose(Napi::Env env, const rocksdb::Status& status);
   rocksdb::Status FlushBeforeClose();
+  rocksdb::Status FlushLiveFamilies();
   rocksdb::Status DestroyDb();
 
   State state_ = State::kNew;
