@@ -680,8 +680,7 @@ Napi::Value Database::NewBatch(const Napi::CallbackInfo& info) {
 
 Napi::Value Database::NewIterator(const Napi::CallbackInfo& info) {
   CheckOpen(info.Env());
-  const ColumnFamily& family = ColumnFamilyArg(info[0]);
-  return Iterator::Create(info.Env(), this, family, ObjectArg(info[1], "options"));
+  return Iterator::Create(info.Env(), this, UseFamily(info[0]), ObjectArg(info[1], "options"));
 }
 
 Napi::Value Database::NewSnapshot(const Napi::CallbackInfo& info) {
