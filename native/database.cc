@@ -101,6 +101,10 @@ void Database::CheckOpen(Napi::Env env) const {
 
 void Database::CheckWritable(Napi::Env env) const {
   CheckOpen(env);
+  CheckNoBackgroundError(env);
+}
+
+void Database::CheckNoBackgroundError(Napi::Env env) const {
   std::string cause = backgroundErrors_->Cause();
   if (!cause.empty()) throw ErrorFor(env, rocksdb::Status::Aborted(cause));
 }
@@ -369,6 +373,7 @@ struct CloseWork : WorkBase {
     db->gate_.CloseAndWait();
     rocksdb::Status flushed = db->FlushBeforeClose();
     rocksdb::Status closed = db->DestroyDb();
+    db->gate_.Finish();
     outcome = flushed.ok() ? closed : flushed;
     return rocksdb::Status::OK();
   }
@@ -475,6 +480,7 @@ void Database::CloseNow() {
   gate_.CloseAndWait();
   ReleaseResources();
   DestroyDb();
+  gate_.Finish();
   state_ = State::kClosed;
   closeStarted_ = true;
   AddonData* data = AddonData::Of(Env());
@@ -746,11 +752,13 @@ Napi::Value Database::Flush(const Napi::CallbackInfo& info) {
 }
 
 // On the calling thread: for process exit, when no asynchronous work will run any more.
-// With the WAL off it is what keeps the acknowledged writes of an ending process.
+// With the WAL off it is what keeps the acknowledged writes of an ending process. When a
+// close() already runs, it flushes itself: wait for it to finish instead.
 Napi::Value Database::FlushSync(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  CheckWritable(env);
-  if (readOnly_ || !gate_.Enter()) return env.Undefined();
+  if (AddonData::Of(env)->openDatabases.count(this) == 0) ThrowClosed(env, "Database");
+  CheckNoBackgroundError(env);
+  if (readOnly_ || !gate_.EnterOrAwaitClose()) return env.Undefined();
   rocksdb::Status status = FlushLiveFamilies();
   gate_.Leave();
   CheckWrite(env, status);

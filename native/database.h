@@ -73,6 +73,7 @@ class Database : public Napi::ObjectWrap<Database> {
   // RocksDB is in its background-error state, else the status's own.
   Napi::Error ErrorFor(Napi::Env env, const rocksdb::Status& status) const;
   void CheckWrite(Napi::Env env, const rocksdb::Status& status) const;
+  void CheckNoBackgroundError(Napi::Env env) const;
   const ColumnFamily& ColumnFamilyArg(const Napi::Value& value) const;
   FamilyUse UseFamily(const Napi::Value& value);
   const ColumnFamily& FamilyAt(uint32_t id) const { return columnFamilies_[id]; }

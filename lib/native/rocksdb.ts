@@ -262,12 +262,16 @@ export class RocksDB {
    * background-error state or, with the WAL off, when the final flush of memtables fails.
    */
   async close(): Promise<void> {
-    if (this.exitFlush !== undefined) {
-      unlogged.delete(this.exitFlush)
-      forgetUnlogged.unregister(this.exitFlush)
-      this.exitFlush = undefined
+    try {
+      await this.native.close()
+    } finally {
+      // Not before: a process exiting while the close still runs flushes at exit instead.
+      if (this.exitFlush !== undefined) {
+        unlogged.delete(this.exitFlush)
+        forgetUnlogged.unregister(this.exitFlush)
+        this.exitFlush = undefined
+      }
     }
-    return this.native.close()
   }
 
   private addFamily(name: string, id: number, ttlSeconds: number): ColumnFamily {

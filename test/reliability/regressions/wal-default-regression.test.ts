@@ -24,8 +24,10 @@ describe('acknowledged writes survive the process ending', () => {
     ['throw', 1, 'default'],
     ['exit', 0, 'no-wal'],
     ['throw', 1, 'no-wal'],
+    ['close-exit', 0, 'no-wal'],
   ] as const) {
-    const ending = mode === 'exit' ? 'process.exit()' : 'an uncaught exception'
+    const endings = { exit: 'process.exit()', 'close-exit': 'close() and at once process.exit()', throw: 'an uncaught exception' }
+    const ending = endings[mode]
     const options = wal === 'no-wal' ? '{ wal: false }, flushed at exit' : 'default options, WAL on'
     it(`regression: 1000 puts then ${ending} lost every write (${options})`, async () => {
       const dir = tempDir()

@@ -1,6 +1,6 @@
 // 1000 synchronous puts on RocksDB.open(dir) (default options, or `wal: false` when the
 // third argument is `no-wal`), then the process ends abruptly: `exit` calls process.exit(),
-// `throw` dies of an uncaught exception.
+// `close-exit` calls it right after starting db.close(), `throw` dies of an uncaught exception.
 import { RocksDB } from '../../../../lib'
 
 async function main(dir: string, mode: string, wal: string | undefined) {
@@ -8,7 +8,8 @@ async function main(dir: string, mode: string, wal: string | undefined) {
   const cf = db.columnFamily()
   for (let i = 0; i < 1000; i++) cf.put(`key-${i}`, `value-${i}`)
   console.log('acknowledged 1000')
-  if (mode === 'exit') process.exit(0)
+  if (mode === 'close-exit') void db.close()
+  if (mode !== 'throw') process.exit(0)
   throw new Error('uncaught after 1000 puts')
 }
 
