@@ -105,8 +105,7 @@ void Database::CheckWritable(Napi::Env env) const {
 }
 
 void Database::CheckNoBackgroundError(Napi::Env env) const {
-  std::string cause = backgroundErrors_->Cause();
-  if (!cause.empty()) throw ErrorFor(env, rocksdb::Status::Aborted(cause));
+  if (backgroundErrors_->Failed()) throw ErrorFor(env, rocksdb::Status::Aborted("background error"));
 }
 
 Napi::Error Database::ErrorFor(Napi::Env env, const rocksdb::Status& status) const {
@@ -450,7 +449,7 @@ void Database::FinishClose(Napi::Env env, const rocksdb::Status& status) {
 rocksdb::Status Database::FlushBeforeClose() {
   if (db_ == nullptr || readOnly_) return rocksdb::Status::OK();
   rocksdb::Status status = writeOptions_.disableWAL ? FlushLiveFamilies() : rocksdb::Status::OK();
-  if (status.ok() && !backgroundErrors_->Cause().empty()) status = rocksdb::Status::Aborted("background error");
+  if (status.ok() && backgroundErrors_->Failed()) status = rocksdb::Status::Aborted("background error");
   return status;
 }
 
