@@ -431,16 +431,10 @@ void Database::FinishClose(Napi::Env env, const rocksdb::Status& status) {
   std::vector<Napi::Promise::Deferred> waiters;
   waiters.swap(closeWaiters_);
   for (auto& waiter : waiters) {
-    try {
-      Napi::HandleScope scope(env);
-      if (status.ok()) {
-        waiter.Resolve(env.Undefined());
-      } else {
-        waiter.Reject(ErrorFor(env, status).Value());
-      }
-    } catch (...) {
-      // The environment is going away: no promise can settle now.
-    }
+    SettleDeferred(env, waiter, [&]() -> Napi::Value {
+      if (!status.ok()) throw ErrorFor(env, status);
+      return env.Undefined();
+    });
   }
 }
 
