@@ -559,7 +559,6 @@ Napi::Value Database::SetTtl(const Napi::CallbackInfo& info) {
 
 Napi::Value Database::DropColumnFamily(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  CheckOpen(env);
   CheckWritable(env);
   ColumnFamily& family = const_cast<ColumnFamily&>(ColumnFamilyArg(info[0]));
   if (family.name == rocksdb::kDefaultColumnFamilyName) {
