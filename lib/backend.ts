@@ -9,6 +9,7 @@ import { planRestore } from './restore/restore-plan'
 import { parseKeyedStateHandle, type FullKeyedStateHandle, type IncrementalKeyedStateHandle, type KeyedStateHandle } from './snapshot/keyed-state-handle'
 import { startFullSnapshot, type FullSnapshotSource, type SnapshotOptions } from './snapshot/full-snapshot'
 import { LocalCheckpoints } from './snapshot/incremental-local-checkpoints'
+import { IncrementalSharedFiles } from './snapshot/incremental-shared-files'
 import { startIncrementalSnapshot } from './snapshot/incremental-snapshot'
 import type { SnapshotStateMeta } from './snapshot/state-snapshot-meta'
 import type { CheckpointStorage } from './storage/checkpoint-storage'
@@ -149,10 +150,8 @@ export class KeyedStateBackend<K> implements StateContext<K> {
   private readonly uploaded = new Map<number, { storage: CheckpointStorage; keys: string[] }[]>()
   private readonly incremental: boolean
   private readonly localCheckpoints: LocalCheckpoints
-  /** The shared files of the last completed incremental checkpoint, by local name: the next one references them. */
-  private incrementalBase: { checkpointId: number; files: ReadonlyMap<string, FileRef> } = { checkpointId: -1, files: new Map() }
-  /** Shared files of finished incremental snapshots, until their checkpoint completes or is aborted. */
-  private readonly pendingFileSets = new Map<number, ReadonlyMap<string, FileRef>>()
+  /** The keys of the shared files: the base the next incremental snapshot diffs against, and the keys running ones use. */
+  private readonly sharedFiles: IncrementalSharedFiles
   private key: K | undefined
   private keyGroup = -1
   private closed = false
@@ -174,6 +173,7 @@ export class KeyedStateBackend<K> implements StateContext<K> {
     this.jobId = options.jobId
     this.incremental = options.incremental === true
     this.localCheckpoints = new LocalCheckpoints(options.path)
+    this.sharedFiles = new IncrementalSharedFiles(this.backendId)
     this.restoredCheckpointId = restoredCheckpointId
     this.lastCompletedCheckpoint = restoredCheckpointId ?? -1
     this.keySerializer = options.keySerializer
@@ -289,7 +289,7 @@ export class KeyedStateBackend<K> implements StateContext<K> {
    */
   private adoptInstalledCheckpoint(handle: IncrementalKeyedStateHandle, states: readonly SnapshotStateMeta[]): void {
     for (const state of states) this.restoreState(state)
-    this.incrementalBase = { checkpointId: handle.checkpointId, files: new Map(Object.entries(handle.sharedFiles)) }
+    this.sharedFiles.adopt(handle.checkpointId, handle.sharedFiles)
   }
 
   /** A state recorded in a snapshot: registered with its recorded layout and TTL, serializers bound later. */
@@ -484,7 +484,7 @@ export class KeyedStateBackend<K> implements StateContext<K> {
           keyGroupRange: this.keyGroupRange,
           states: states.map(({ meta }) => meta),
           localCheckpoints: this.localCheckpoints,
-          base: this.incrementalBase.files,
+          sharedFiles: this.sharedFiles,
         },
         checkpointId,
         storage,
@@ -496,7 +496,6 @@ export class KeyedStateBackend<K> implements StateContext<K> {
     }
     const { handle, uploaded } = await upload
     this.recordUpload(checkpointId, storage, uploaded)
-    if (checkpointId > this.lastCompletedCheckpoint) this.pendingFileSets.set(checkpointId, new Map(Object.entries(handle.sharedFiles)))
     return handle
   }
 
@@ -529,12 +528,12 @@ export class KeyedStateBackend<K> implements StateContext<K> {
   async notifyCheckpointComplete(checkpointId: number): Promise<void> {
     checkCheckpointId(checkpointId)
     this.lastCompletedCheckpoint = Math.max(this.lastCompletedCheckpoint, checkpointId)
-    const files = this.pendingFileSets.get(checkpointId)
-    if (files !== undefined && checkpointId > this.incrementalBase.checkpointId) this.incrementalBase = { checkpointId, files }
+    this.sharedFiles.completed(checkpointId)
     for (const id of this.uploaded.keys()) if (id <= checkpointId) this.uploaded.delete(id)
-    for (const id of this.pendingFileSets.keys()) if (id <= checkpointId) this.pendingFileSets.delete(id)
     const running = new Set([...this.running].map((snapshot) => snapshot.checkpointId))
-    await this.localCheckpoints.removeWhere((id) => id < checkpointId && !running.has(id))
+    // The base's directory stays even when `checkpointId` is not its (a savepoint): local recovery restores from it.
+    const base = this.sharedFiles.baseCheckpointId
+    await this.localCheckpoints.removeWhere((id) => id < checkpointId && id !== base && !running.has(id))
   }
 
   /**
@@ -548,9 +547,8 @@ export class KeyedStateBackend<K> implements StateContext<K> {
     await Promise.allSettled(aborted.map((snapshot) => snapshot.done))
     const records = this.uploaded.get(checkpointId) ?? []
     this.uploaded.delete(checkpointId)
-    this.pendingFileSets.delete(checkpointId)
-    if (checkpointId !== this.incrementalBase.checkpointId) await this.localCheckpoints.remove(checkpointId)
-    for (const { storage, keys } of records) await storage.deleteUnreferencedFiles(keys)
+    if (checkpointId !== this.sharedFiles.baseCheckpointId) await this.localCheckpoints.remove(checkpointId)
+    await this.sharedFiles.discard(checkpointId, records)
   }
 
   /** The newest checkpoint reported complete, or the restored one; -1 before either. */
