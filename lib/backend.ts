@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import { mkdir, rm } from 'node:fs/promises'
 import path from 'node:path'
-import { CheckpointIdNotIncreasingError, ClosedError, IncompatibleStateError, KeyGroupOutOfRangeError, KeyedStateError, LockedError } from './errors'
+import { CheckpointIdNotIncreasingError, ClosedError, IncompatibleStateError, KeyGroupOutOfRangeError, InterruptedRestoreError, KeyedStateError, LockedError } from './errors'
 import { restoreFull, type RestoreProgress, type RestoreTarget } from './restore/full-restore'
 import { restoreIncrementalByKeys } from './restore/incremental-rescale-restore'
 import { removeDatabaseFiles, stageIncrementalRestore, type StagedIncrementalRestore } from './restore/incremental-restore'
@@ -14,7 +14,7 @@ import { startIncrementalSnapshot } from './snapshot/incremental-snapshot'
 import type { SnapshotStateMeta } from './snapshot/state-snapshot-meta'
 import type { CheckpointStorage } from './storage/checkpoint-storage'
 import type { FileRef } from './storage/file-ref'
-import { claimInstanceDirectory } from './storage/instance-directory'
+import { claimInstanceDirectory, missingManifest } from './storage/instance-directory'
 import { checkCheckpointId, checkJobId } from './storage/layout'
 import { murmurHash, checkMaxParallelism } from './keygroups/assignment'
 import { CompositeKeyBuilder } from './keygroups/composite-key'
@@ -200,7 +200,7 @@ export class KeyedStateBackend<K> implements StateContext<K> {
     try {
       // No WAL: the backend's durability is its checkpoint, and it starts from one (or from
       // nothing) on every open, so a log of writes since would only cost time.
-      db = await RocksDB.open(options.path, { clock: options.clock, wal: false })
+      db = await openInstanceDatabase(options.path, options.clock, handles.length > 0)
     } catch (error) {
       // Locked: another backend owns the directory now, whoever created it.
       if (!(error instanceof LockedError)) await directory.undo(async () => undefined)
@@ -863,4 +863,28 @@ function isCheckpointStorage(value: unknown): value is CheckpointStorage {
 function describeKey(key: unknown): string {
   const text = typeof key === 'bigint' ? `${key}n` : JSON.stringify(key) ?? String(key)
   return text.length > 60 ? `${text.slice(0, 60)}…` : text
+}
+
+/**
+ * Opens the instance's database. One whose files a killed restore was replacing (CURRENT names a
+ * missing MANIFEST) holds nothing worth keeping, as every open replaces its states: with handles to
+ * restore it is removed and opened anew; without, it is an InterruptedRestoreError saying how to recover.
+ */
+async function openInstanceDatabase(instancePath: string, clock: ManualClock | undefined, restoring: boolean): Promise<RocksDB> {
+  const open = () => RocksDB.open(instancePath, { clock, wal: false })
+  try {
+    return await open()
+  } catch (error) {
+    if (error instanceof LockedError) throw error
+    const manifest = await missingManifest(instancePath)
+    if (manifest === undefined) throw error
+    if (!restoring) {
+      throw new InterruptedRestoreError(
+        `the database in '${instancePath}' is incomplete: its CURRENT names ${manifest}, which is missing (a restore was killed while it replaced the database files). ` +
+          'Open it again with restoreFrom (the checkpoint to restore), or remove the directory',
+      )
+    }
+    await removeDatabaseFiles(instancePath)
+    return open()
+  }
 }
