@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto'
+import { createHash, randomUUID } from 'node:crypto'
 import { mkdir, rm } from 'node:fs/promises'
 import path from 'node:path'
 import { CheckpointIdNotIncreasingError, ClosedError, IncompatibleStateError, KeyGroupOutOfRangeError, InterruptedRestoreError, KeyedStateError, LockedError } from './errors'
@@ -152,6 +152,8 @@ export class KeyedStateBackend<K> implements StateContext<K> {
   private readonly localCheckpoints: LocalCheckpoints
   /** The keys of the shared files: the base the next incremental snapshot diffs against, and the keys running ones use. */
   private readonly sharedFiles: IncrementalSharedFiles
+  /** Per heap timer column family: the digest of the timers an incremental snapshot last wrote into it. */
+  private readonly heapTimersWritten = new Map<string, string>()
   private key: K | undefined
   private keyGroup = -1
   private closed = false
@@ -455,14 +457,20 @@ export class KeyedStateBackend<K> implements StateContext<K> {
   }
 
   /**
-   * The synchronous part is `startIncrementalSnapshot`'s local checkpoint. Heap timers have no
-   * column family: they are written into theirs for the checkpoint and removed right after.
+   * The synchronous part is `startIncrementalSnapshot`'s local checkpoint. Heap timers live in
+   * memory: the checkpoint reads them from their column family, which holds the set the last
+   * snapshot wrote and is rewritten only when the set changed, so an idle checkpoint writes (and
+   * uploads) no SST file for them. Nothing else reads those column families while the heap service exists.
    */
   private async startIncremental(checkpointId: number, storage: CheckpointStorage, signal: AbortSignal, options: SnapshotOptions): Promise<KeyedStateHandle> {
     const states = this.snapshotStates()
     const heapTimers = states.flatMap(({ meta, entries }) => (entries === undefined ? [] : [{ meta, entries }]))
-    const families = heapTimers.map(({ meta, entries }) => {
+    for (const { meta, entries } of heapTimers) {
+      const digest = timersDigest(entries)
+      if (this.heapTimersWritten.get(meta.name) === digest) continue
       const cf = this.timerColumnFamily(meta.name)
+      // Key-group prefixes never have the top bit set: [0x00, 0xff) covers every timer.
+      cf.deleteRange(Buffer.from([0x00]), Buffer.from([0xff]))
       const batch = this.db.batch()
       try {
         for (const [key, value] of entries) batch.putRaw(cf, key, value)
@@ -470,31 +478,24 @@ export class KeyedStateBackend<K> implements StateContext<K> {
       } finally {
         batch.close()
       }
-      return cf
-    })
-    let upload: ReturnType<typeof startIncrementalSnapshot>
-    try {
-      upload = startIncrementalSnapshot(
-        {
-          db: this.db,
-          backendId: this.backendId,
-          jobId: this.jobId,
-          keySerializer: this.keySerializer.id,
-          maxParallelism: this.maxParallelism,
-          keyGroupRange: this.keyGroupRange,
-          states: states.map(({ meta }) => meta),
-          localCheckpoints: this.localCheckpoints,
-          sharedFiles: this.sharedFiles,
-        },
-        checkpointId,
-        storage,
-        { signal, onProgress: options.onProgress },
-      )
-    } finally {
-      // Key-group prefixes never have the top bit set: [0x00, 0xff) covers every timer.
-      for (const cf of families) cf.deleteRange(Buffer.from([0x00]), Buffer.from([0xff]))
+      this.heapTimersWritten.set(meta.name, digest)
     }
-    const { handle, uploaded } = await upload
+    const { handle, uploaded } = await startIncrementalSnapshot(
+      {
+        db: this.db,
+        backendId: this.backendId,
+        jobId: this.jobId,
+        keySerializer: this.keySerializer.id,
+        maxParallelism: this.maxParallelism,
+        keyGroupRange: this.keyGroupRange,
+        states: states.map(({ meta }) => meta),
+        localCheckpoints: this.localCheckpoints,
+        sharedFiles: this.sharedFiles,
+      },
+      checkpointId,
+      storage,
+      { signal, onProgress: options.onProgress },
+    )
     this.recordUpload(checkpointId, storage, uploaded)
     return handle
   }
@@ -887,4 +888,15 @@ async function openInstanceDatabase(instancePath: string, clock: ManualClock | u
     await removeDatabaseFiles(instancePath)
     return open()
   }
+}
+
+/** Identifies a set of heap timers by their encoded keys (their values are only the write time). */
+function timersDigest(entries: readonly (readonly [Buffer, Buffer])[]): string {
+  const hash = createHash('sha256')
+  const length = Buffer.alloc(4)
+  for (const [key] of entries) {
+    length.writeUInt32LE(key.length)
+    hash.update(length).update(key)
+  }
+  return hash.digest('hex')
 }
