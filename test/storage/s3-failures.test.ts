@@ -1,0 +1,114 @@
+import { randomBytes } from 'node:crypto'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { CheckpointStorageError, CorruptCheckpointError } from '../../lib/errors'
+import { FaultProxy } from '../helpers/fault-proxy'
+import { useS3Server } from '../helpers/s3-server'
+import { sha256 } from './helpers'
+
+const s3 = useS3Server()
+let proxy: FaultProxy
+beforeAll(async () => {
+  proxy = await FaultProxy.start(() => s3.server.port)
+})
+afterAll(() => proxy.close())
+
+const work: string[] = []
+afterEach(() => {
+  for (const dir of work.splice(0)) rmSync(dir, { recursive: true, force: true })
+})
+function workDir(): string {
+  const dir = mkdtempSync(path.join(tmpdir(), 'rks-s3-'))
+  work.push(dir)
+  return dir
+}
+
+/** A storage that talks to s3rver through the fault proxy, and the proxy's log of requests for `name`. */
+async function throughProxy() {
+  const storage = s3.storage({ bucket: await s3.bucket(), prefix: 'p', endpoint: proxy.endpoint })
+  const requests = (name: string, method?: string) => proxy.log.filter((r) => r.url.includes(name) && (method === undefined || r.method === method))
+  return { storage, requests }
+}
+
+describe('S3CheckpointStorage: throttling and errors', () => {
+  it('retries a 503 SlowDown and a 500 InternalError, on writes and reads, and the transfer lands', async () => {
+    const { storage, requests } = await throughProxy()
+    const bytes = randomBytes(50_000)
+    proxy.inject({ match: (r) => r.method === 'PUT' && r.url.includes('/throttled'), times: 1, error: { status: 503, code: 'SlowDown' } })
+    proxy.inject({ match: (r) => r.method === 'PUT' && r.url.includes('/throttled'), times: 1, error: { status: 500, code: 'InternalError' } })
+    const ref = await storage.writeFile('chk-1/b/throttled', bytes)
+    expect(requests('/throttled', 'PUT').map((r) => r.status)).toEqual([503, 500, 200])
+    proxy.inject({ match: (r) => r.method === 'GET' && r.url.includes('/throttled'), times: 1, error: { status: 503, code: 'SlowDown' } })
+    expect((await storage.readFile(ref)).equals(bytes)).toBe(true)
+    expect(requests('/throttled', 'GET').map((r) => r.status)).toEqual([503, 200])
+  })
+
+  it('does not retry any other 4xx: one request, then CheckpointStorageError, nothing stored', async () => {
+    const { storage, requests } = await throughProxy()
+    proxy.inject({ match: (r) => r.method === 'PUT' && r.url.includes('/denied'), times: 1, error: { status: 403, code: 'AccessDenied' } })
+    const error = await storage.writeFile('chk-1/b/denied', Buffer.from('x')).catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(CheckpointStorageError)
+    expect(error).toMatchObject({ attempts: 1, message: expect.stringMatching(/AccessDenied/) })
+    expect(requests('/denied', 'PUT')).toHaveLength(1)
+    expect(await storage.list('')).toEqual([])
+  })
+
+  it('gives up after maxAttempts on a server that keeps throttling', async () => {
+    const { storage, requests } = await throughProxy()
+    proxy.inject({ match: (r) => r.url.includes('/busy'), times: 5, error: { status: 503, code: 'SlowDown' } })
+    await expect(storage.writeFile('chk-1/b/busy', Buffer.from('x'))).rejects.toMatchObject({ name: 'CheckpointStorageError', attempts: 5 })
+    expect(requests('/busy')).toHaveLength(5)
+  })
+
+  it('downloads again when a response body breaks off mid-stream', async () => {
+    const { storage, requests } = await throughProxy()
+    const bytes = randomBytes(3 * 1024 * 1024)
+    const ref = await storage.writeFile('shared/b/broken.sst', bytes)
+    proxy.inject({ match: (r) => r.method === 'GET' && r.url.includes('/broken.sst'), times: 2, cutBodyAfter: 100_000 })
+    const target = path.join(workDir(), 'broken.sst')
+    await storage.downloadFile(ref, target)
+    expect(sha256(readFileSync(target))).toBe(ref.sha256)
+    expect(requests('/broken.sst', 'GET')).toHaveLength(3)
+    proxy.inject({ match: (r) => r.method === 'GET' && r.url.includes('/broken.sst'), times: 1, cutBodyAfter: 100_000 })
+    expect((await storage.readFile(ref)).equals(bytes)).toBe(true)
+  })
+
+  it('an abort during a multipart upload aborts the upload on the server and never completes it', async () => {
+    const { storage, requests } = await throughProxy()
+    const file = path.join(workDir(), 'big')
+    writeFileSync(file, randomBytes(16 * 1024 * 1024))
+    const controller = new AbortController()
+    const upload = storage.uploadFile(file, 'shared/b/aborted.sst', { signal: controller.signal, onProgress: () => controller.abort() })
+    await expect(upload).rejects.toMatchObject({ name: 'AbortError' })
+    expect(requests('/aborted.sst', 'POST').filter((r) => r.url.includes('uploads'))).toHaveLength(1) // created
+    expect(requests('/aborted.sst', 'DELETE').filter((r) => r.url.includes('uploadId='))).not.toHaveLength(0) // aborted
+    expect(requests('/aborted.sst', 'POST').filter((r) => r.url.includes('uploadId='))).toHaveLength(0) // never completed
+    expect(await storage.list('')).toEqual([])
+  })
+})
+
+describe('S3CheckpointStorage: server stopped mid-upload', () => {
+  it('retries, then fails with CheckpointStorageError; after the restart nothing is stored and the checkpoint cannot complete', async () => {
+    const bucket = await s3.bucket()
+    const storage = s3.storage({ bucket, retry: { maxAttempts: 3, baseDelayMs: 10, maxDelayMs: 50 } })
+    async function* source() {
+      yield randomBytes(6 * 1024 * 1024) // more than a part: a multipart upload is under way
+      await s3.server.stop()
+      yield randomBytes(6 * 1024 * 1024)
+    }
+    let error: unknown
+    try {
+      error = await storage.writeFile('chk-1/b/stream', source()).catch((e: unknown) => e)
+    } finally {
+      await s3.server.start()
+    }
+    expect(error).toBeInstanceOf(CheckpointStorageError)
+    expect(error).toMatchObject({ attempts: 3, message: expect.stringMatching(/ECONNREFUSED|ECONNRESET|socket/) })
+    expect(await storage.list('')).toEqual([])
+    const ref = { key: 'chk-1/b/stream', size: 12 * 1024 * 1024, sha256: '0'.repeat(64) }
+    await expect(storage.completeCheckpoint('job', 1, [{ stream: ref }])).rejects.toThrow(CorruptCheckpointError)
+    expect(await storage.checkpoints('job')).toEqual([])
+  })
+})
