@@ -20,6 +20,8 @@ export { parseKeyedStateHandle, type KeyedStateHandle, type FullKeyedStateHandle
 export type { SnapshotOptions, SnapshotProgress } from './snapshot/full-snapshot'
 export type { RestoreProgress } from './restore/full-restore'
 export { FsCheckpointStorage, type FsCheckpointStorageOptions } from './storage/fs-checkpoint-storage'
+export { S3CheckpointStorage, type S3CheckpointStorageOptions } from './storage/s3-checkpoint-storage'
+export type { RetryOptions } from './storage/retry'
 export type { CheckpointStorage, JobCheckpoint, TransferOptions, DownloadOptions, GarbageOptions } from './storage/checkpoint-storage'
 export type { FileRef } from './storage/file-ref'
 export { TimerService, createTimerService, type Timer, type TimeDomain, type TimerContext, type TimerServiceOptions } from './timers'
