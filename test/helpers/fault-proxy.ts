@@ -16,7 +16,7 @@ export interface Fault {
  * unchanged (the signed Host header included) except those a fault matches, and logs them all.
  */
 export class FaultProxy {
-  readonly log: { method: string; url: string; status: number }[] = []
+  readonly log: { method: string; url: string; status: number; checksum?: string }[] = []
   private readonly faults: Fault[] = []
   private readonly server: http.Server
 
@@ -46,11 +46,12 @@ export class FaultProxy {
   private handle(request: http.IncomingMessage, response: http.ServerResponse): void {
     const method = request.method!
     const url = request.url!
+    const checksum = request.headers['x-amz-checksum-sha256'] as string | undefined
     const fault = this.faults.find((f) => f.times > 0 && f.match({ method, url }))
     if (fault !== undefined) fault.times--
     if (fault?.error !== undefined) {
       const { status, code } = fault.error
-      this.log.push({ method, url, status })
+      this.log.push({ method, url, status, checksum })
       // Read the whole request first, as a server does, so the client sees the answer, not a reset.
       request.resume()
       request.on('end', () => {
@@ -60,7 +61,7 @@ export class FaultProxy {
       return
     }
     const upstream = http.request({ host: '127.0.0.1', port: this.targetPort(), method, path: url, headers: request.headers }, (answer) => {
-      this.log.push({ method, url, status: answer.statusCode! })
+      this.log.push({ method, url, status: answer.statusCode!, checksum })
       response.writeHead(answer.statusCode!, answer.headers)
       if (fault?.cutBodyAfter === undefined) {
         answer.pipe(response)

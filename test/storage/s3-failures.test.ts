@@ -32,6 +32,27 @@ async function throughProxy() {
   return { storage, requests }
 }
 
+describe('S3CheckpointStorage: checksums for the server', () => {
+  it("sends each PUT's and each part's SHA-256 for the server to verify, unless serverChecksums is false", async () => {
+    const { storage, requests } = await throughProxy()
+    const small = randomBytes(1000)
+    await storage.writeFile('chk-1/b/small', small)
+    const base64 = (bytes: Uint8Array) => Buffer.from(sha256(bytes), 'hex').toString('base64')
+    expect(requests('/small', 'PUT').map((r) => r.checksum)).toEqual([base64(small)])
+    const big = randomBytes(7 * 1024 * 1024)
+    await storage.writeFile('chk-1/b/big', big)
+    const parts = requests('/big', 'PUT')
+    const partNumber = (url: string) => Number(/partNumber=(\d+)/.exec(url)?.[1])
+    expect(parts.sort((a, b) => partNumber(a.url) - partNumber(b.url)).map((r) => r.checksum)).toEqual([
+      base64(big.subarray(0, 5 * 1024 * 1024)),
+      base64(big.subarray(5 * 1024 * 1024)),
+    ])
+    const plain = s3.storage({ bucket: await s3.bucket(), endpoint: proxy.endpoint, serverChecksums: false })
+    await plain.writeFile('chk-1/b/plain', small)
+    expect(requests('/plain', 'PUT').map((r) => r.checksum)).toEqual([undefined])
+  })
+})
+
 describe('S3CheckpointStorage: throttling and errors', () => {
   it('retries a 503 SlowDown and a 500 InternalError, on writes and reads, and the transfer lands', async () => {
     const { storage, requests } = await throughProxy()
