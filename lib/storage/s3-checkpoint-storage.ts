@@ -286,13 +286,20 @@ export class S3CheckpointStorage implements CheckpointStorage {
     }
     const partSize = knownSize === undefined ? this.partSize : Math.max(this.partSize, Math.ceil(knownSize / MAX_PARTS))
     const chunks = hashed()
-    const first = await readUpTo(chunks, partSize + 1, signal)
     const params = { Bucket: this.bucket, Key: this.prefix + key, ...(this.options.serverChecksums === false ? {} : { ChecksumAlgorithm: 'SHA256' as const }) }
-    if (first.done) {
-      await client.send(new sdk.s3.PutObjectCommand({ ...params, Body: first.bytes }), { abortSignal: signal })
-      options.onProgress?.(first.bytes.length)
-    } else {
-      await this.multipartUpload(sdk, client, { ...params, Body: Readable.from(prepend(first.bytes, chunks), { objectMode: false }) }, partSize, options)
+    try {
+      const first = await readUpTo(chunks, partSize + 1, signal)
+      if (first.done) {
+        await client.send(new sdk.s3.PutObjectCommand({ ...params, Body: first.bytes }), { abortSignal: signal })
+        options.onProgress?.(first.bytes.length)
+      } else {
+        await this.multipartUpload(sdk, client, { ...params, Body: Readable.from(prepend(first.bytes, chunks), { objectMode: false }) }, partSize, options)
+      }
+    } catch (error) {
+      // Closes the source (a local file's descriptor) once its pending read is done; not awaited,
+      // as a stalled source may never finish that read.
+      chunks.return(undefined).catch(() => {})
+      throw error
     }
     return { key, size, sha256: hash.digest('hex') }
   }

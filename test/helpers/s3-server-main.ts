@@ -5,6 +5,8 @@ import S3rver from 's3rver'
 
 const [directory, port] = process.argv.slice(2)
 const server = new S3rver({ address: '127.0.0.1', port: Number(port), silent: true, directory })
+// Dies with the test process that started it: its stdin is that process's pipe.
+process.stdin.on('close', () => process.exit(0)).resume()
 server.run().then(
   (address) => process.stdout.write(`${JSON.stringify({ port: address.port })}\n`),
   (error: unknown) => {

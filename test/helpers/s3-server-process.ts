@@ -22,7 +22,7 @@ export class S3Server {
   async start(): Promise<void> {
     const main = path.join(__dirname, 's3-server-main.ts')
     const child = spawn(process.execPath, ['--openssl-legacy-provider', '--import', 'tsx', main, this.directory, String(this.port)], {
-      stdio: ['ignore', 'pipe', 'pipe'],
+      stdio: ['pipe', 'pipe', 'pipe'],
     })
     this.child = child
     let stderr = ''
