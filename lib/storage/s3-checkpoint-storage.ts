@@ -312,7 +312,17 @@ export class S3CheckpointStorage implements CheckpointStorage {
     options: TransferOptions,
   ): Promise<void> {
     const controller = new AbortController()
-    const upload = new sdk.storage.Upload({ client, params, partSize, queueSize: this.partConcurrency, leavePartsOnError: false, abortController: controller })
+    // lib-storage sends its requests without a signal: this view of the client adds the upload's,
+    // so an abort also stops the parts in flight instead of letting them finish unseen.
+    const abortable = { config: client.config, send: (command: never, sendOptions?: object) => client.send(command, { ...sendOptions, abortSignal: controller.signal }) }
+    const upload = new sdk.storage.Upload({
+      client: abortable as unknown as ClientS3.S3Client,
+      params,
+      partSize,
+      queueSize: this.partConcurrency,
+      leavePartsOnError: false,
+      abortController: controller,
+    })
     let reported = 0
     upload.on('httpUploadProgress', (progress) => {
       if (controller.signal.aborted || progress.loaded === undefined || progress.loaded <= reported) return
@@ -325,7 +335,8 @@ export class S3CheckpointStorage implements CheckpointStorage {
       await upload.done()
     } catch (error) {
       if (options.signal?.aborted) {
-        // lib-storage aborts the upload too, but only after its parts in flight finish: abort it now.
+        // Its parts stopped, the upload itself is aborted here: lib-storage's own abort request
+        // carries the aborted signal.
         const uploadId = (upload as unknown as { uploadId?: string }).uploadId
         if (uploadId !== undefined) {
           await client.send(new sdk.s3.AbortMultipartUploadCommand({ Bucket: params.Bucket, Key: params.Key, UploadId: uploadId })).catch(() => {})

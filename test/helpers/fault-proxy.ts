@@ -9,6 +9,8 @@ export interface Fault {
   error?: { status: number; code: string }
   /** Forward, but cut the connection after this many bytes of the response body. */
   cutBodyAfter?: number
+  /** Never answer; `onClientGone` is called when the client closes the connection. */
+  stall?: { onClientGone: () => void }
 }
 
 /**
@@ -49,6 +51,12 @@ export class FaultProxy {
     const checksum = request.headers['x-amz-checksum-sha256'] as string | undefined
     const fault = this.faults.find((f) => f.times > 0 && f.match({ method, url }))
     if (fault !== undefined) fault.times--
+    if (fault?.stall !== undefined) {
+      this.log.push({ method, url, status: 0, checksum })
+      request.resume()
+      response.on('close', fault.stall.onClientGone)
+      return
+    }
     if (fault?.error !== undefined) {
       const { status, code } = fault.error
       this.log.push({ method, url, status, checksum })

@@ -100,9 +100,14 @@ describe('S3CheckpointStorage: throttling and errors', () => {
     const { storage, requests } = await throughProxy()
     const file = path.join(workDir(), 'big')
     writeFileSync(file, randomBytes(16 * 1024 * 1024))
+    // Part 2 hangs at the server: the abort must stop it, not wait for it.
+    const stalledPartGone = new Promise<void>((resolve) =>
+      proxy.inject({ match: (r) => r.url.includes('/aborted.sst') && r.url.includes('partNumber=2&'), times: 1, stall: { onClientGone: resolve } }),
+    )
     const controller = new AbortController()
     const upload = storage.uploadFile(file, 'shared/b/aborted.sst', { signal: controller.signal, onProgress: () => controller.abort() })
     await expect(upload).rejects.toMatchObject({ name: 'AbortError' })
+    await stalledPartGone
     expect(requests('/aborted.sst', 'POST').filter((r) => r.url.includes('uploads'))).toHaveLength(1) // created
     expect(requests('/aborted.sst', 'DELETE').filter((r) => r.url.includes('uploadId='))).not.toHaveLength(0) // aborted
     expect(requests('/aborted.sst', 'POST').filter((r) => r.url.includes('uploadId='))).toHaveLength(0) // never completed
