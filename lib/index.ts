@@ -20,7 +20,7 @@ export { parseKeyedStateHandle, type KeyedStateHandle, type FullKeyedStateHandle
 export type { SnapshotOptions, SnapshotProgress } from './snapshot/full-snapshot'
 export type { RestoreProgress } from './restore/full-restore'
 export { FsCheckpointStorage, type FsCheckpointStorageOptions } from './storage/fs-checkpoint-storage'
-export { S3CheckpointStorage, type S3CheckpointStorageOptions } from './storage/s3-checkpoint-storage'
+export { S3CheckpointStorage, type S3CheckpointStorageOptions, type S3ClientLike } from './storage/s3-checkpoint-storage'
 export type { RetryOptions } from './storage/retry'
 export { openCheckpointStorage, type OpenCheckpointStorageOptions } from './storage/open-checkpoint-storage'
 export type { CheckpointStorage, JobCheckpoint, TransferOptions, DownloadOptions, GarbageOptions } from './storage/checkpoint-storage'

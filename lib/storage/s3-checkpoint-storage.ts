@@ -17,8 +17,12 @@ export interface S3CheckpointStorageOptions {
   bucket: string
   /** Where in the bucket the storage's keys live (`a/b` holds key `k` as object `a/b/k`); default the bucket's root. */
   prefix?: string
-  /** A client to use as it is (its own endpoint, credentials and retries). Otherwise one is made from the options below. */
-  client?: ClientS3.S3Client
+  /**
+   * An `S3Client` of @aws-sdk/client-s3 to use as it is (its own endpoint, credentials and retries);
+   * otherwise one is made from the options below. Typed by shape, so that these declarations need
+   * no AWS SDK installed.
+   */
+  client?: S3ClientLike
   /** An S3-compatible server's URL; path-style addressing is then the default. */
   endpoint?: string
   /** Default: the SDK's (AWS_REGION, the shared config), else `us-east-1` when `endpoint` is given. */
@@ -43,6 +47,13 @@ export interface S3CheckpointStorageOptions {
   partConcurrency?: number
   /** Keys per ListObjectsV2 page (default 1000, S3's maximum). */
   listPageSize?: number
+}
+
+/** What this package's types say of an `S3Client` (it is used as the SDK's own). */
+export interface S3ClientLike {
+  send(command: never, options?: never): Promise<unknown>
+  readonly config: object
+  destroy(): void
 }
 
 interface Sdk {
@@ -249,7 +260,7 @@ export class S3CheckpointStorage implements CheckpointStorage {
   private client(): Promise<{ sdk: Sdk; client: ClientS3.S3Client }> {
     this.clientLoading ??= loadSdk().then((sdk) => {
       const { options } = this
-      if (options.client !== undefined) return { sdk, client: options.client }
+      if (options.client !== undefined) return { sdk, client: options.client as ClientS3.S3Client }
       this.ownsClient = true
       const client = new sdk.s3.S3Client({
         endpoint: options.endpoint,

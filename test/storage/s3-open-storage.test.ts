@@ -34,6 +34,16 @@ describe('openCheckpointStorage', () => {
     await (root as S3CheckpointStorage).destroy()
   })
 
+  it("a client passed in is used as it is, and stays open after the storage's destroy()", async () => {
+    const bucket = await s3.bucket()
+    const client = s3.server.client()
+    const storage = new S3CheckpointStorage({ bucket, prefix: 'own-client', client })
+    const ref = await storage.writeFile('chk-1/b/metadata', Buffer.from('mine'))
+    await storage.destroy()
+    expect((await storage.readFile(ref)).toString()).toBe('mine')
+    client.destroy()
+  })
+
   it('file: URLs and plain paths open a filesystem storage', () => {
     const dir = tempDir('checkpoints')
     expect((openCheckpointStorage(pathToFileURL(dir).href) as FsCheckpointStorage).root).toBe(dir)
