@@ -1,3 +1,5 @@
+import { spawnSync } from 'node:child_process'
+import { cpSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { afterEach, describe, expect, it } from 'vitest'
@@ -42,6 +44,25 @@ describe('openCheckpointStorage', () => {
     await storage.destroy()
     expect((await storage.readFile(ref)).toString()).toBe('mine')
     client.destroy()
+  })
+
+  it('without the AWS SDK installed, an S3 storage loads and then fails with CheckpointStorageError naming the peer dependencies', () => {
+    // lib/ copied where no node_modules can be found: the SDK import fails for real.
+    const dir = path.dirname(tempDir())
+    const root = path.join(__dirname, '..', '..')
+    cpSync(path.join(root, 'lib'), path.join(dir, 'lib'), { recursive: true })
+    writeFileSync(
+      path.join(dir, 'main.ts'),
+      `import { S3CheckpointStorage } from './lib/storage/s3-checkpoint-storage'
+new S3CheckpointStorage({ bucket: 'bucket' }).list('').catch((e) => console.log(JSON.stringify({ name: e.name, code: e.code, message: e.message })))`,
+    )
+    const tsx = pathToFileURL(path.join(root, 'node_modules', 'tsx', 'dist', 'loader.mjs')).href
+    const child = spawnSync(process.execPath, ['--import', tsx, path.join(dir, 'main.ts')], { cwd: dir, encoding: 'utf8' })
+    expect(JSON.parse(child.stdout)).toMatchObject({
+      name: 'CheckpointStorageError',
+      code: 'CheckpointStorage',
+      message: expect.stringMatching(/needs the optional peer dependencies @aws-sdk\/client-s3 and @aws-sdk\/lib-storage: Cannot find (module|package)/),
+    })
   })
 
   it('file: URLs and plain paths open a filesystem storage', () => {
