@@ -36,7 +36,7 @@ interface Measured {
   direction: 'upload' | 'download'
   seconds: number
   cpuSeconds: number
-  megabytesPerSecond: number
+  mebibytesPerSecond: number
 }
 
 /** Times `uploadFiles` then `downloadFiles` of `files` on `storage`. */
@@ -48,7 +48,7 @@ async function measure(name: string, storage: CheckpointStorage, files: { localP
     await run()
     const seconds = Number(process.hrtime.bigint() - start) / 1e9
     const used = process.cpuUsage(cpu)
-    results.push({ storage: name, direction, seconds, cpuSeconds: (used.user + used.system) / 1e6, megabytesPerSecond: totalMB / seconds })
+    results.push({ storage: name, direction, seconds, cpuSeconds: (used.user + used.system) / 1e6, mebibytesPerSecond: totalMB / seconds })
     process.stderr.write(`  ${name} ${direction}: ${seconds.toFixed(1)} s\n`)
   }
   let refs: Awaited<ReturnType<CheckpointStorage['uploadFiles']>> = []
@@ -96,7 +96,7 @@ async function main(): Promise<void> {
     ]
     await s3.destroy()
     const rows = [['', 'seconds', 'MiB/s', 'cpu s (this process)']]
-    for (const m of measured) rows.push([`${m.storage} ${m.direction}`, m.seconds.toFixed(1), fmt(m.megabytesPerSecond, 1), m.cpuSeconds.toFixed(1)])
+    for (const m of measured) rows.push([`${m.storage} ${m.direction}`, m.seconds.toFixed(1), fmt(m.mebibytesPerSecond, 1), m.cpuSeconds.toFixed(1)])
     console.log(['', table(rows)].join('\n'))
     const minutes = (Date.now() - started) / 60000
     console.log(`\ntotal ${minutes.toFixed(1)} min; load average at the end ${loadAverage()}`)
