@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
+import { PutObjectCommand } from '@aws-sdk/client-s3'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { CheckpointStorageError, CorruptCheckpointError } from '../../lib/errors'
 import { FaultProxy } from '../helpers/fault-proxy'
@@ -112,6 +113,20 @@ describe('S3CheckpointStorage: throttling and errors', () => {
     expect(requests('/aborted.sst', 'DELETE').filter((r) => r.url.includes('uploadId='))).not.toHaveLength(0) // aborted
     expect(requests('/aborted.sst', 'POST').filter((r) => r.url.includes('uploadId='))).toHaveLength(0) // never completed
     expect(await storage.list('')).toEqual([])
+  })
+})
+
+describe('S3CheckpointStorage: foreign objects', () => {
+  it('lists only objects under its prefix that a key can name', async () => {
+    const bucket = await s3.bucket()
+    const storage = s3.storage({ bucket, prefix: 'mine' })
+    const client = s3.server.client()
+    for (const key of ['mine/chk-1/b/ok', 'mine/.hidden', 'mine/chk-1/.tmp-x', 'mine2/chk-1/b/other', 'other/chk-1/b/x']) {
+      await client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: 'x' }))
+    }
+    client.destroy()
+    expect(await storage.list('')).toEqual(['chk-1/b/ok'])
+    expect(await storage.list('chk-')).toEqual(['chk-1/b/ok'])
   })
 })
 
