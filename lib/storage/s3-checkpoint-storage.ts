@@ -158,12 +158,17 @@ export class S3CheckpointStorage implements CheckpointStorage {
     options.signal?.throwIfAborted()
     const checked = checkFileRef(ref)
     const target = path.resolve(localPath)
-    await this.guard(`downloading '${checked.key}'`, () =>
-      this.withBrokenStreamRetries(options.signal, async () => {
-        const body = await this.getObject(checked, options.signal)
-        await makeDirectories(path.dirname(target))
-        await writeFileAtomically(target, body, { signal: options.signal, onProgress: options.onProgress, verify: (digest) => checkDigest(checked, digest) })
-      }),
+    const write = async (chunks: AsyncIterable<Uint8Array>) => {
+      await makeDirectories(path.dirname(target))
+      await writeFileAtomically(target, chunks, { signal: options.signal, onProgress: options.onProgress, verify: (digest) => checkDigest(checked, digest) })
+    }
+    await this.guard(
+      `downloading '${checked.key}'`,
+      async () => {
+        if (checked.size <= this.partSize) return this.withBrokenStreamRetries(options.signal, async () => write(await this.getObject(checked, options.signal)))
+        await this.checkStoredSize(checked)
+        await write(this.rangedChunks(checked, options.signal))
+      },
       options.signal,
     )
   }
@@ -360,23 +365,81 @@ export class S3CheckpointStorage implements CheckpointStorage {
     }
   }
 
-  /** The body of the object `ref` names, after checking that it exists with the expected size. */
-  private async getObject(ref: FileRef, signal: AbortSignal | undefined): Promise<AsyncIterable<Uint8Array>> {
+  /**
+   * The body of the object `ref` names (or of bytes `range` of it), after checking that the object
+   * exists with the expected size.
+   */
+  private async getObject(ref: FileRef, signal: AbortSignal | undefined, range?: { first: number; last: number }): Promise<AsyncIterable<Uint8Array>> {
     const { sdk, client } = await this.client()
     let response: ClientS3.GetObjectCommandOutput
     try {
-      response = await client.send(new sdk.s3.GetObjectCommand({ Bucket: this.bucket, Key: this.prefix + ref.key }), { abortSignal: signal })
+      const input = { Bucket: this.bucket, Key: this.prefix + ref.key, Range: range === undefined ? undefined : `bytes=${range.first}-${range.last}` }
+      response = await client.send(new sdk.s3.GetObjectCommand(input), { abortSignal: signal })
     } catch (error) {
-      if (isNotFound(error)) throw new CorruptCheckpointError(`checkpoint file '${ref.key}' is missing from s3://${this.bucket}/${this.prefix}`)
+      if (isNotFound(error)) throw this.missing(ref)
       throw error
     }
     const body = response.Body as (Readable & AsyncIterable<Uint8Array>) | undefined
     if (body === undefined) throw new CorruptCheckpointError(`checkpoint file '${ref.key}' came without a body`)
-    if (response.ContentLength !== undefined && response.ContentLength !== ref.size) {
+    // A range's response gives the object's size after the slash of Content-Range.
+    const size = range === undefined ? response.ContentLength : Number(/\/(\d+)$/.exec(response.ContentRange ?? '')?.[1] ?? Number.NaN)
+    if (size !== undefined && size !== ref.size) {
       body.destroy()
-      checkDigest(ref, { size: response.ContentLength })
+      checkDigest(ref, { size })
     }
     return body
+  }
+
+  /** `CorruptCheckpointError` unless the object `ref` names exists with its size. */
+  private async checkStoredSize(ref: FileRef): Promise<void> {
+    const { sdk, client } = await this.client()
+    try {
+      const head = await client.send(new sdk.s3.HeadObjectCommand({ Bucket: this.bucket, Key: this.prefix + ref.key }))
+      checkDigest(ref, { size: head.ContentLength })
+    } catch (error) {
+      if (isNotFound(error)) throw this.missing(ref)
+      throw error
+    }
+  }
+
+  private missing(ref: FileRef): CorruptCheckpointError {
+    return new CorruptCheckpointError(`checkpoint file '${ref.key}' is missing from s3://${this.bucket}/${this.prefix}`)
+  }
+
+  /**
+   * The bytes of a large object in order, fetched as ranges of one part size, up to
+   * `partConcurrency` at once (each retried alone when its body breaks off). Stopping early, by
+   * the signal or the consumer, cancels the ranges in flight.
+   */
+  private async *rangedChunks(ref: FileRef, signal: AbortSignal | undefined): AsyncGenerator<Uint8Array> {
+    const stop = new AbortController()
+    const stopped = signal === undefined ? stop.signal : AbortSignal.any([signal, stop.signal])
+    const count = Math.ceil(ref.size / this.partSize)
+    const fetchRange = (index: number) =>
+      this.withBrokenStreamRetries(stopped, async () => {
+        const range = { first: index * this.partSize, last: Math.min(ref.size, (index + 1) * this.partSize) - 1 }
+        const parts: Uint8Array[] = []
+        for await (const chunk of await this.getObject(ref, stopped, range)) parts.push(chunk)
+        const bytes = Buffer.concat(parts)
+        if (bytes.length !== range.last - range.first + 1) throw new CorruptCheckpointError(`checkpoint file '${ref.key}' changed while it was read`)
+        return bytes
+      })
+    const window: Promise<Buffer>[] = []
+    let next = 0
+    try {
+      for (;;) {
+        while (next < count && window.length < this.partConcurrency) {
+          const fetching = fetchRange(next++)
+          fetching.catch(() => {}) // awaited in turn below; not unhandled while an earlier one is
+          window.push(fetching)
+        }
+        const fetched = window.shift()
+        if (fetched === undefined) return
+        yield await fetched
+      }
+    } finally {
+      stop.abort()
+    }
   }
 
   /** Runs a whole transfer again when its response body broke off mid-stream (the SDK retried the request itself). */

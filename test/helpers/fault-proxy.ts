@@ -9,8 +9,8 @@ export interface Fault {
   error?: { status: number; code: string }
   /** Forward, but cut the connection after this many bytes of the response body. */
   cutBodyAfter?: number
-  /** Never answer; `onClientGone` is called when the client closes the connection. */
-  stall?: { onClientGone: () => void }
+  /** Never answer: `onArrival` is called when the request comes, `onClientGone` when the client closes the connection. */
+  stall?: { onArrival?: () => void; onClientGone: () => void }
 }
 
 /**
@@ -18,7 +18,7 @@ export interface Fault {
  * unchanged (the signed Host header included) except those a fault matches, and logs them all.
  */
 export class FaultProxy {
-  readonly log: { method: string; url: string; status: number; checksum?: string }[] = []
+  readonly log: { method: string; url: string; status: number; checksum?: string; range?: string }[] = []
   private readonly faults: Fault[] = []
   private readonly server: http.Server
 
@@ -49,17 +49,19 @@ export class FaultProxy {
     const method = request.method!
     const url = request.url!
     const checksum = request.headers['x-amz-checksum-sha256'] as string | undefined
+    const range = request.headers.range
     const fault = this.faults.find((f) => f.times > 0 && f.match({ method, url }))
     if (fault !== undefined) fault.times--
     if (fault?.stall !== undefined) {
-      this.log.push({ method, url, status: 0, checksum })
+      this.log.push({ method, url, status: 0, checksum, range })
       request.resume()
       response.on('close', fault.stall.onClientGone)
+      fault.stall.onArrival?.()
       return
     }
     if (fault?.error !== undefined) {
       const { status, code } = fault.error
-      this.log.push({ method, url, status, checksum })
+      this.log.push({ method, url, status, checksum, range })
       // Read the whole request first, as a server does, so the client sees the answer, not a reset.
       request.resume()
       request.on('end', () => {
@@ -69,7 +71,7 @@ export class FaultProxy {
       return
     }
     const upstream = http.request({ host: '127.0.0.1', port: this.targetPort(), method, path: url, headers: request.headers }, (answer) => {
-      this.log.push({ method, url, status: answer.statusCode!, checksum })
+      this.log.push({ method, url, status: answer.statusCode!, checksum, range })
       response.writeHead(answer.statusCode!, answer.headers)
       if (fault?.cutBodyAfter === undefined) {
         answer.pipe(response)

@@ -2,12 +2,12 @@ import { randomBytes } from 'node:crypto'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
-import { PutObjectCommand } from '@aws-sdk/client-s3'
+import { DeleteObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { CheckpointStorageError, CorruptCheckpointError } from '../../lib/errors'
 import { FaultProxy } from '../helpers/fault-proxy'
 import { useS3Server } from '../helpers/s3-server'
-import { sha256 } from './helpers'
+import { filesUnder, sha256 } from './helpers'
 
 const s3 = useS3Server()
 let proxy: FaultProxy
@@ -95,6 +95,55 @@ describe('S3CheckpointStorage: throttling and errors', () => {
     expect(requests('/broken.sst', 'GET')).toHaveLength(3)
     proxy.inject({ match: (r) => r.method === 'GET' && r.url.includes('/broken.sst'), times: 1, cutBodyAfter: 100_000 })
     expect((await storage.readFile(ref)).equals(bytes)).toBe(true)
+  })
+
+  it('downloads a large object in part-sized ranges, retries a broken range alone, and verifies the whole', async () => {
+    const { storage, requests } = await throughProxy()
+    const MiB = 1024 * 1024
+    const bytes = randomBytes(12 * MiB + 5)
+    const ref = await storage.writeFile('shared/b/ranged.sst', bytes)
+    proxy.inject({ match: (r) => r.method === 'GET' && r.url.includes('/ranged.sst'), times: 1, cutBodyAfter: 100_000 })
+    const target = path.join(workDir(), 'ranged.sst')
+    let progress = 0
+    await storage.downloadFile(ref, target, { onProgress: (n) => (progress += n) })
+    expect(readFileSync(target).equals(bytes)).toBe(true)
+    expect(progress).toBe(bytes.length)
+    const ranges = requests('/ranged.sst', 'GET').map((r) => r.range)
+    const expected = ['bytes=0-5242879', 'bytes=5242880-10485759', `bytes=10485760-${bytes.length - 1}`]
+    expect(new Set(ranges)).toEqual(new Set(expected))
+    expect(ranges).toHaveLength(4) // the broken one twice
+
+    const raw = s3.server.client()
+    const object = { Bucket: (storage as unknown as { bucket: string }).bucket, Key: `p/${ref.key}` }
+    const altered = Buffer.from(bytes)
+    altered[11 * MiB] ^= 1
+    await raw.send(new PutObjectCommand({ ...object, Body: altered }))
+    await expect(storage.downloadFile(ref, target)).rejects.toThrow(/SHA-256/)
+    await raw.send(new PutObjectCommand({ ...object, Body: bytes.subarray(0, 6 * MiB) }))
+    await expect(storage.downloadFile(ref, target)).rejects.toThrow(/has 6291456 bytes, expected/)
+    await raw.send(new DeleteObjectCommand(object))
+    await expect(storage.downloadFile(ref, target)).rejects.toThrow(/missing/)
+    await expect(storage.downloadFile(ref, target)).rejects.toBeInstanceOf(CorruptCheckpointError)
+    expect(readFileSync(target).equals(bytes)).toBe(true) // the earlier download, untouched
+    raw.destroy()
+  })
+
+  it('an abort during a ranged download cancels the ranges in flight and leaves no file', async () => {
+    const { storage } = await throughProxy()
+    const ref = await storage.writeFile('shared/b/cancelled.sst', randomBytes(16 * 1024 * 1024))
+    const controller = new AbortController()
+    // The first range hangs at the server; the abort comes once it is in flight, and must close it.
+    const stalledRangeGone = new Promise<void>((resolve) =>
+      proxy.inject({
+        match: (r) => r.method === 'GET' && r.url.includes('/cancelled.sst'),
+        times: 1,
+        stall: { onArrival: () => controller.abort(), onClientGone: resolve },
+      }),
+    )
+    const dir = workDir()
+    await expect(storage.downloadFile(ref, path.join(dir, 'cancelled.sst'), { signal: controller.signal })).rejects.toMatchObject({ name: 'AbortError' })
+    await stalledRangeGone
+    expect(filesUnder(dir)).toEqual([])
   })
 
   it('an abort during a multipart upload aborts the upload on the server and never completes it', async () => {
