@@ -3,8 +3,9 @@
  * (BENCH_STORAGE_MB of incompressible files of BENCH_FILE_MB each, as a checkpoint's SST files and
  * streams) to FsCheckpointStorage and to S3CheckpointStorage on a local S3-compatible server
  * (s3rver in its own process on 127.0.0.1, storing on the same disk), through `uploadFiles` and
- * `downloadFiles` with the parallelism printed. Downloads verify size and SHA-256, as restores do;
- * filesystem downloads copy (no hard links).
+ * `downloadFiles` with the parallelism printed (S3: parts up and ranges down, BENCH_PART_CONCURRENCY
+ * of one file at once). Downloads verify size and SHA-256, as restores do; filesystem downloads
+ * copy (no hard links).
  *
  *   npm run bench:storage                              # 1 GiB in 64 MiB files
  *   BENCH_STORAGE_MB=256 npm run bench:storage         # quick run
@@ -65,7 +66,7 @@ async function main(): Promise<void> {
   const fileCount = Math.ceil(totalMB / fileMB)
   console.log(`rocksdb-keyed-state storage bench: ${machineLine()}`)
   console.log(
-    `checkpoint of ${fileCount} files x ${fileMB} MiB = ${totalMB} MiB of random bytes; ${concurrency} files at once; S3: parts of ${partMB} MiB, ${partConcurrency} parts of a file at once`,
+    `checkpoint of ${fileCount} files x ${fileMB} MiB = ${totalMB} MiB of random bytes; ${concurrency} files at once; S3: parts (up) and ranges (down) of ${partMB} MiB, ${partConcurrency} of a file at once`,
   )
   const dir = mkdtempSync(path.join(tmpdir(), 'rks-bench-storage-'))
   const server = new S3Server(path.join(dir, 's3rver'))
