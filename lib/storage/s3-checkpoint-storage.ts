@@ -41,9 +41,12 @@ export interface S3CheckpointStorageOptions {
   retain?: number
   /** Files `uploadFiles`/`downloadFiles` move at once (default 4). */
   concurrency?: number
-  /** Files larger than this go up in parts of this size (default 8 MiB, at least 5 MiB). */
+  /** Files larger than this go up in parts and come down in ranges of this size (default 8 MiB, at least 5 MiB). */
   partSizeBytes?: number
-  /** Parts of one file uploaded at once (default 4). Memory in use: up to concurrency x partConcurrency x partSizeBytes. */
+  /**
+   * Parts of one file uploaded, or ranges of one file downloaded, at once (default 4). Memory in
+   * use: up to concurrency x partConcurrency x partSizeBytes.
+   */
   partConcurrency?: number
   /** Keys per ListObjectsV2 page (default 1000, S3's maximum). */
   listPageSize?: number
