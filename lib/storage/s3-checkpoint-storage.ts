@@ -331,11 +331,23 @@ export class S3CheckpointStorage implements CheckpointStorage {
     options: TransferOptions,
   ): Promise<void> {
     const controller = new AbortController()
-    // lib-storage sends its requests without a signal: this view of the client adds the upload's,
-    // so an abort also stops the parts in flight instead of letting them finish unseen.
-    const abortable = { config: client.config, send: (command: never, sendOptions?: object) => client.send(command, { ...sendOptions, abortSignal: controller.signal }) }
+    // lib-storage sends its requests without a signal, and keeps sending parts after one failed:
+    // this view of the client gives them the upload's signal and stops the upload at the first
+    // failure, so neither an abort nor an error leaves parts going up unseen.
+    let failure: { error: unknown } | undefined
+    const send = async (command: never, sendOptions?: object) => {
+      try {
+        return await client.send(command, { ...sendOptions, abortSignal: controller.signal })
+      } catch (error) {
+        if (!controller.signal.aborted) {
+          failure = { error }
+          controller.abort(error)
+        }
+        throw error
+      }
+    }
     const upload = new sdk.storage.Upload({
-      client: abortable as unknown as ClientS3.S3Client,
+      client: { config: client.config, send } as unknown as ClientS3.S3Client,
       params,
       partSize,
       queueSize: this.partConcurrency,
@@ -353,16 +365,14 @@ export class S3CheckpointStorage implements CheckpointStorage {
     try {
       await upload.done()
     } catch (error) {
-      if (options.signal?.aborted) {
-        // Its parts stopped, the upload itself is aborted here: lib-storage's own abort request
-        // carries the aborted signal.
-        const uploadId = (upload as unknown as { uploadId?: string }).uploadId
-        if (uploadId !== undefined) {
-          await client.send(new sdk.s3.AbortMultipartUploadCommand({ Bucket: params.Bucket, Key: params.Key, UploadId: uploadId })).catch(() => {})
-        }
-        throw options.signal.reason
+      // The parts stopped, the upload is aborted here, on the client itself: lib-storage's own
+      // abort request would carry the aborted signal.
+      const uploadId = (upload as unknown as { uploadId?: string }).uploadId
+      if (uploadId !== undefined) {
+        await client.send(new sdk.s3.AbortMultipartUploadCommand({ Bucket: params.Bucket, Key: params.Key, UploadId: uploadId })).catch(() => {})
       }
-      throw error
+      options.signal?.throwIfAborted()
+      throw failure?.error ?? error
     } finally {
       options.signal?.removeEventListener('abort', onAbort)
     }

@@ -146,6 +146,21 @@ describe('S3CheckpointStorage: throttling and errors', () => {
     expect(filesUnder(dir)).toEqual([])
   })
 
+  it('a part refused with a 4xx stops the multipart upload: no further parts, the upload aborted, the error reported', async () => {
+    const { storage, requests } = await throughProxy()
+    const file = path.join(workDir(), 'big')
+    writeFileSync(file, randomBytes(8 * 5 * 1024 * 1024)) // 8 parts
+    const narrow = s3.storage({ bucket: (storage as unknown as { bucket: string }).bucket, prefix: 'p', endpoint: proxy.endpoint, partConcurrency: 2 })
+    proxy.inject({ match: (r) => r.url.includes('/refused.sst') && r.url.includes('partNumber=2&'), times: 1, error: { status: 403, code: 'AccessDenied' } })
+    const error = await narrow.uploadFile(file, 'shared/b/refused.sst').catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(CheckpointStorageError)
+    expect(error).toMatchObject({ attempts: 1, message: expect.stringMatching(/AccessDenied/) })
+    expect(requests('/refused.sst', 'PUT').length).toBeLessThan(8)
+    expect(requests('/refused.sst', 'DELETE').filter((r) => r.url.includes('uploadId='))).toHaveLength(1)
+    expect(requests('/refused.sst', 'POST').filter((r) => r.url.includes('uploadId='))).toHaveLength(0)
+    expect(await storage.list('')).toEqual([])
+  })
+
   it('an abort during a multipart upload aborts the upload on the server and never completes it', async () => {
     const { storage, requests } = await throughProxy()
     const file = path.join(workDir(), 'big')
