@@ -1,0 +1,28 @@
+import { spawnSync } from 'node:child_process'
+import { existsSync } from 'node:fs'
+import path from 'node:path'
+import { CliError, ExitCode } from './exit-codes'
+
+export interface DemoOptions {
+  workers: number
+  rescaleTo: number
+  events: number
+  keep?: string
+  json?: boolean
+}
+
+/**
+ * `demo`: runs examples/multi-worker in a child process (it starts worker threads and owns its
+ * process's lifetime): compiled beside this file in the package, from source with tsx in a clone.
+ */
+export async function runDemo(options: DemoOptions): Promise<void> {
+  const compiled = path.join(__dirname, '..', 'examples', 'multi-worker.js')
+  const source = path.join(__dirname, '..', '..', 'examples', 'multi-worker.ts')
+  const entry = existsSync(compiled) ? [compiled] : existsSync(source) ? ['--import', 'tsx', source] : undefined
+  if (entry === undefined) throw new CliError('the multi-worker example is not installed with this package', ExitCode.failure)
+  const args = ['--workers', String(options.workers), '--rescale-to', String(options.rescaleTo), '--events', String(options.events)]
+  if (options.keep !== undefined) args.push('--keep', options.keep)
+  if (options.json === true) args.push('--json')
+  const result = spawnSync(process.execPath, [...entry, ...args], { stdio: 'inherit' })
+  if (result.status !== 0) throw new CliError(`the demo failed (${result.signal ?? `exit code ${result.status}`})`, ExitCode.failure)
+}

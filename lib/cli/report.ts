@@ -1,0 +1,17 @@
+import { writeFile } from 'node:fs/promises'
+import { failOnProblems } from './checkpoint-scan'
+import { loadCheckpoint, type ReadOptions } from './load-checkpoint'
+import { renderReport } from './report-html'
+
+/**
+ * `report <checkpoint> --html <file>`: writes the HTML report. A damaged checkpoint still gets
+ * its page (with the problems listed first), and the exit code says what was found.
+ */
+export async function runReport(argument: string, options: ReadOptions & { html: string }): Promise<void> {
+  const { summary, problems } = await loadCheckpoint(argument, options)
+  const html = renderReport(summary, problems, new Date())
+  await writeFile(options.html, html)
+  const bytes = Buffer.byteLength(html)
+  console.log(options.json === true ? JSON.stringify({ html: options.html, bytes, problems }, null, 2) : `wrote ${options.html} (${bytes} bytes)`)
+  failOnProblems(problems)
+}
