@@ -18,11 +18,13 @@ export interface DemoOptions {
 export async function runDemo(options: DemoOptions): Promise<void> {
   const compiled = path.join(__dirname, '..', 'examples', 'multi-worker.js')
   const source = path.join(__dirname, '..', '..', 'examples', 'multi-worker.ts')
-  const entry = existsSync(compiled) ? [compiled] : existsSync(source) ? ['--import', 'tsx', source] : undefined
-  if (entry === undefined) throw new CliError('the multi-worker example is not installed with this package', ExitCode.failure)
+  const fromSource = !existsSync(compiled)
+  const entry = fromSource ? ['--import', 'tsx', source] : [compiled]
+  if (fromSource && !existsSync(source)) throw new CliError('the multi-worker example is not installed with this package', ExitCode.failure)
   const args = ['--workers', String(options.workers), '--rescale-to', String(options.rescaleTo), '--events', String(options.events)]
-  if (options.keep !== undefined) args.push('--keep', options.keep)
+  if (options.keep !== undefined) args.push('--keep', path.resolve(options.keep))
   if (options.json === true) args.push('--json')
-  const result = spawnSync(process.execPath, [...entry, ...args], { stdio: 'inherit' })
+  // From source, tsx resolves 'rocksdb-keyed-state' to lib/ through the clone's tsconfig.json.
+  const result = spawnSync(process.execPath, [...entry, ...args], { stdio: 'inherit', cwd: fromSource ? path.join(__dirname, '..', '..') : undefined })
   if (result.status !== 0) throw new CliError(`the demo failed (${result.signal ?? `exit code ${result.status}`})`, ExitCode.failure)
 }
