@@ -102,10 +102,10 @@ async function runWorker({ index, parallelism, directory, storageRoot, restoreFr
     jobId: JOB_ID,
   })
   const restoreMs = performance.now() - started
-  const day = { ttl: { seconds: 24 * 3600 } }
-  const count = backend.valueState('count', S.int64, day) // per-key counter with TTL
-  const pages = backend.listState('pages', S.int32, day) // every page visited, in order (TTL per element)
-  const visits = backend.mapState('visits', S.int32, S.int32, day) // page -> visits
+  // Short TTLs, so that the report of a demo run shows a spread of ages; longer than the run.
+  const count = backend.valueState('count', S.int64, { ttl: { seconds: 90 } }) // per-key counter with TTL
+  const pages = backend.listState('pages', S.int32, { ttl: { seconds: 120 } }) // pages visited, in order (TTL per element)
+  const visits = backend.mapState('visits', S.int32, S.int32, { ttl: { seconds: 120 } }) // page -> visits (TTL per entry)
   const lastSeen = backend.valueState('last-seen', S.float64)
   const sessions = backend.valueState('sessions', S.int32)
   const timers = backend.timerService<string>({

@@ -1,7 +1,7 @@
 import { AGE_BUCKETS } from './age-histogram'
 import type { CheckpointSummary, KeyGroupSummary, Problem } from './checkpoint-scan'
 import { describeTtl } from './inspect'
-import { barList, columnChart, escapeXml, type Bar } from './svg-chart'
+import { barList, byteTicks, columnChart, escapeXml, type Bar } from './svg-chart'
 import { formatBytes } from './text-table'
 
 /** One color per handle (worker), repeating past eight. */
@@ -77,8 +77,8 @@ function keyGroupCharts(summary: CheckpointSummary): string {
   if (groups.length === 0) return ''
   const count = (v: number) => Math.round(v).toLocaleString('en-US')
   const binned = groups.length > MAX_COLUMNS ? ` (in bins of ${Math.ceil(groups.length / MAX_COLUMNS)} key groups)` : ''
-  const chart = (id: string, bars: Bar[], format: (v: number) => string) =>
-    columnChart({ id, bars, width: WIDTH, height: 260, format, xCaption: `key group${binned}; color: the worker (handle) holding it`, meanLine: true, xTicks: handleStarts(bars, summary) })
+  const chart = (id: string, bars: Bar[], format: (v: number) => string, ticks?: (max: number) => number[]) =>
+    columnChart({ id, bars, width: WIDTH, height: 260, format, ticks, xCaption: `key group${binned}; color: the worker (handle) holding it`, meanLine: true, xTicks: handleStarts(bars, summary) })
   const legend = `<div class="legend">${summary.handles
     .map((h) => `<span><i style="background:${HANDLE_COLORS[h.index % HANDLE_COLORS.length]}"></i>handle ${h.index}: key groups ${h.keyGroupRange.start}–${h.keyGroupRange.end}</span>`)
     .join('')}</div>`
@@ -86,7 +86,7 @@ function keyGroupCharts(summary: CheckpointSummary): string {
     `<section><h2>Entries per key group</h2><p class="note">Skew shows at a glance: a tall bar is a hot key group; the dashed line is the mean.</p>${legend}` +
     chart('entries-per-key-group', keyGroupColumns(groups, (g) => g.entries, count), count) +
     `</section><section><h2>Bytes per key group</h2>` +
-    chart('bytes-per-key-group', keyGroupColumns(groups, (g) => g.bytes, formatBytes), formatBytes) +
+    chart('bytes-per-key-group', keyGroupColumns(groups, (g) => g.bytes, formatBytes), formatBytes, byteTicks) +
     `</section>`
   )
 }
@@ -100,7 +100,8 @@ function handleStarts(bars: readonly Bar[], summary: CheckpointSummary): number[
 function fileChart(summary: CheckpointSummary): string {
   if (summary.files.length === 0) return ''
   const bars = summary.files.map((file) => ({
-    label: file.key,
+    // Keys end in long unique names: the handle and a shortened name fit the row, the tooltip has it all.
+    label: `handle ${file.handle} · ${file.key.split('/').at(-1)!.replace(/([0-9a-f]{8})-[0-9a-f-]{27}/, '$1…')}`,
     value: file.size,
     color: HANDLE_COLORS[file.handle % HANDLE_COLORS.length]!,
     tooltip: `${file.key}: ${file.size} bytes, ${file.role} of handle ${file.handle}, SHA-256 ${file.sha256}`,
@@ -154,7 +155,7 @@ function handleTable(summary: CheckpointSummary): string {
 }
 
 function timerTable(summary: CheckpointSummary): string {
-  const rows = summary.states.filter((s) => s.kind === 'timers').map((s) => [s.name, s.entries, s.timers?.earliest ?? '–', s.timers?.latest ?? '–'])
+  const rows = summary.states.filter((s) => s.kind === 'timers').map((s) => [s.name, s.entries, String(s.timers?.earliest ?? '–'), String(s.timers?.latest ?? '–')])
   return rows.length === 0 ? '' : table('Timers per queue', ['queue', 'timers', 'earliest', 'latest'], rows)
 }
 

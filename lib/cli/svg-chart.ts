@@ -22,18 +22,20 @@ export interface ColumnChartOptions {
   xCaption: string
   /** Labels under the x axis at these bar indexes (default: first and last). */
   xTicks?: readonly number[]
-  /** Draws a dashed line at the mean, labelled. */
+  /** Draws a dashed line at the mean, labelled in the right margin. */
   meanLine?: boolean
+  /** The y axis ticks for the largest value (default `niceTicks`). */
+  ticks?: (max: number) => number[]
 }
 
-const MARGIN = { top: 14, right: 16, bottom: 40, left: 64 }
+const MARGIN = { top: 14, right: 88, bottom: 40, left: 64 }
 
 /** Vertical bars left to right (key groups, histogram buckets) with a y axis of round ticks. */
 export function columnChart(options: ColumnChartOptions): string {
   const { id, bars, width, height, format } = options
   const plotWidth = width - MARGIN.left - MARGIN.right
   const plotHeight = height - MARGIN.top - MARGIN.bottom
-  const ticks = niceTicks(Math.max(0, ...bars.map((bar) => bar.value)))
+  const ticks = (options.ticks ?? niceTicks)(Math.max(0, ...bars.map((bar) => bar.value)))
   const top = ticks.at(-1)!
   const y = (value: number) => MARGIN.top + plotHeight - (top === 0 ? 0 : (value / top) * plotHeight)
   const step = plotWidth / Math.max(1, bars.length)
@@ -58,7 +60,7 @@ export function columnChart(options: ColumnChartOptions): string {
   if (options.meanLine === true && bars.length > 0) {
     const mean = bars.reduce((sum, bar) => sum + bar.value, 0) / bars.length
     parts.push(`<line class="mean" x1="${MARGIN.left}" x2="${width - MARGIN.right}" y1="${num(y(mean))}" y2="${num(y(mean))}"/>`)
-    parts.push(`<text class="mean-label" x="${width - MARGIN.right}" y="${num(y(mean) - 5)}" text-anchor="end">mean ${escapeXml(format(mean))}</text>`)
+    parts.push(`<text class="mean-label" x="${width - MARGIN.right + 6}" y="${num(y(mean) + 4)}">mean ${escapeXml(format(mean))}</text>`)
   }
   parts.push(`<line class="axis" x1="${MARGIN.left}" x2="${width - MARGIN.right}" y1="${num(y(0))}" y2="${num(y(0))}"/>`)
   parts.push(`<text class="caption" x="${MARGIN.left + plotWidth / 2}" y="${height - 6}" text-anchor="middle">${escapeXml(options.xCaption)}</text>`)
@@ -73,7 +75,7 @@ export interface BarListOptions {
 }
 
 const ROW = 24
-const LABEL_WIDTH = 330
+const LABEL_WIDTH = 250
 
 /** One horizontal bar per row with its label on the left and its value on the right (files). */
 export function barList(options: BarListOptions): string {
@@ -105,6 +107,13 @@ export function niceTicks(max: number): number[] {
   const ticks = [0]
   while (ticks.at(-1)! < max) ticks.push(ticks.at(-1)! + step)
   return ticks
+}
+
+/** `niceTicks` in the binary unit (B, KiB, MiB, ...) of `max`, so byte axes read 0, 20 KiB, 40 KiB. */
+export function byteTicks(max: number): number[] {
+  let unit = 1
+  while (max / unit >= 1024) unit *= 1024
+  return niceTicks(max / unit).map((tick) => tick * unit)
 }
 
 export function escapeXml(text: string): string {
