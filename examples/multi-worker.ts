@@ -22,6 +22,7 @@ import {
   FsCheckpointStorage,
   KeyGroupRange,
   KeyedStateBackend,
+  RocksDB,
   Serializers as S,
   type KeyedStateHandle,
 } from 'rocksdb-keyed-state'
@@ -34,6 +35,10 @@ const PAGES = ['/home', '/pricing', '/docs', '/blog', '/signup', '/login', '/car
 const SESSION_GAP_MS = 60_000
 const CHECKPOINT_INTERVAL_MS = 2000
 const BATCH = 500
+/** One block cache, memtables included, for every worker's RocksDB instances together. */
+const MEMORY_BUDGET_BYTES = 64 << 20
+let peakUsage = 0
+const sampleMemory = () => (peakUsage = Math.max(peakUsage, RocksDB.memoryBudget()?.usage ?? 0))
 
 // ---------------------------------------------------------------- the source: a replayable log
 
@@ -263,6 +268,7 @@ class Job {
       })
       this.stats.events += end - position
       position = end
+      sampleMemory()
       if (performance.now() - this.lastCheckpointAt >= CHECKPOINT_INTERVAL_MS) await this.checkpoint(position)
     }
     this.stats.seconds += (performance.now() - started) / 1000
@@ -362,6 +368,7 @@ function parseArguments(argv: string[]) {
 
 async function main(): Promise<void> {
   const options = parseArguments(process.argv.slice(2))
+  RocksDB.memoryBudget({ bytes: MEMORY_BUDGET_BYTES }) // process-wide: the workers' databases share it
   const workDir = options.keep ?? mkdtempSync(path.join(tmpdir(), 'rocksdb-keyed-state-demo-'))
   rmSync(path.join(workDir, 'checkpoints'), { recursive: true, force: true })
   rmSync(path.join(workDir, 'instances'), { recursive: true, force: true })
@@ -390,7 +397,8 @@ async function main(): Promise<void> {
     const rows = await second.finish()
 
     const problems = compare(rows, expectedResults(events))
-    const report = { phases: [first.stats, second.stats], restoredCheckpoint: latest.checkpointId, replayedEvents: stoppedAt - resumeAt, problems }
+    const memory = { budgetBytes: MEMORY_BUDGET_BYTES, peakUsageBytes: peakUsage }
+    const report: DemoReport = { phases: [first.stats, second.stats], restoredCheckpoint: latest.checkpointId, replayedEvents: stoppedAt - resumeAt, memory, problems }
     if (options.json) console.log(JSON.stringify(report, null, 2))
     else printSummary(report, options.events, rows.length)
     if (options.keep !== undefined && !options.json) console.log(`\ncheckpoints kept in ${path.join(workDir, 'checkpoints')}: try  rocksdb-keyed-state inspect ${path.join(workDir, 'checkpoints')}`)
@@ -415,7 +423,15 @@ function compare(rows: KeyResult[], expected: Map<string, KeyResult>): string[] 
   return problems
 }
 
-function printSummary(report: { phases: PhaseStats[]; restoredCheckpoint: number; replayedEvents: number; problems: string[] }, events: number, keys: number): void {
+interface DemoReport {
+  phases: PhaseStats[]
+  restoredCheckpoint: number
+  replayedEvents: number
+  memory: { budgetBytes: number; peakUsageBytes: number }
+  problems: string[]
+}
+
+function printSummary(report: DemoReport, events: number, keys: number): void {
   const rows = [
     ['phase', 'workers', 'events', 'events/s', 'checkpoints', 'checkpoint bytes', 'restore ms per worker'],
     ...report.phases.map((p) => [
@@ -435,6 +451,8 @@ function printSummary(report: { phases: PhaseStats[]; restoredCheckpoint: number
     `\nstopped run 1 after ${first!.events.toLocaleString('en-US')} events; restarted ${first!.workers} -> ${second!.workers} workers from checkpoint ${report.restoredCheckpoint}, ` +
       `replaying the ${report.replayedEvents.toLocaleString('en-US')} events after it`,
   )
+  const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(1)} MiB`
+  console.log(`memory: one RocksDB budget of ${mib(report.memory.budgetBytes)} (block cache and memtables) shared by all workers; peak usage ${mib(report.memory.peakUsageBytes)}`)
   if (report.problems.length === 0) {
     console.log(`verified: ${keys.toLocaleString('en-US')} keys, ${events.toLocaleString('en-US')} events: every counter, list, map and session count exactly as the stream says`)
   } else {
