@@ -10,5 +10,12 @@ export default defineConfig({
     reporters: ['default', 'json'],
     // .ci/run reads the counts from here.
     outputFile: { json: 'test-results/vitest.json' },
+    // Off unless asked for (`--coverage`): .ci/run measures it on one of its suite runs.
+    coverage: {
+      provider: 'v8',
+      include: ['lib/**/*.ts'],
+      reporter: ['text-summary', 'json-summary'],
+      reportsDirectory: 'test-results/coverage-ts',
+    },
   },
 })

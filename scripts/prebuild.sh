@@ -19,5 +19,8 @@ ln -s "$root/node_modules" "$stage/node_modules"
 
 node_gyp=${PREBUILD_NODE_GYP:-$(npm root -g)/npm/node_modules/node-gyp/bin/node-gyp.js}
 rm -rf prebuilds
-ROCKSDB_BUILD=bundled PREBUILD_NODE_GYP="$node_gyp" npx prebuildify --napi --strip --cwd "$stage" --out "$root"
+# Linux: the file name carries the libc (glibc, musl), so a release holds both side by side.
+libc_tag=
+if [ "$(uname -s)" = Linux ]; then libc_tag=--tag-libc; fi
+ROCKSDB_BUILD=bundled PREBUILD_NODE_GYP="$node_gyp" npx prebuildify --napi --strip $libc_tag --cwd "$stage" --out "$root"
 ls -l prebuilds/*/

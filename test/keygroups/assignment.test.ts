@@ -26,6 +26,8 @@ function checkGoldenKeys<J, K>(entries: GoldenKey<J>[], serializer: Serializer<K
   return checked
 }
 
+// Each golden test asserts how many vectors it checked (keys × the 6 max parallelisms): an emptied
+// or truncated fixture fails instead of passing with nothing checked.
 describe('key-group assignment matches the JDK and Flink (golden vectors)', () => {
   it('has at least 1,000 string, int and long keys', () => {
     expect(golden.strings.length + golden.ints.length + golden.longs.length).toBeGreaterThanOrEqual(1000)
@@ -33,27 +35,27 @@ describe('key-group assignment matches the JDK and Flink (golden vectors)', () =
   })
 
   it('string keys (UTF-16 hashCode: non-ASCII, surrogate pairs, empty)', () => {
-    expect(checkGoldenKeys(golden.strings, S.string, (k) => k)).toBe(golden.strings.length * 6)
+    expect(checkGoldenKeys(golden.strings, S.string, (k) => k)).toBe(1200 * 6)
   })
 
   it('int32 keys', () => {
-    checkGoldenKeys(golden.ints, S.int32, (k) => k)
+    expect(checkGoldenKeys(golden.ints, S.int32, (k) => k)).toBe(600 * 6)
   })
 
   it('int64 keys', () => {
-    checkGoldenKeys(golden.longs, S.int64, (k) => BigInt(k))
+    expect(checkGoldenKeys(golden.longs, S.int64, (k) => BigInt(k))).toBe(600 * 6)
   })
 
   it('float64 keys (NaN, -0, infinities)', () => {
-    checkGoldenKeys(golden.doubles, S.float64, doubleFromBits)
+    expect(checkGoldenKeys(golden.doubles, S.float64, doubleFromBits)).toBe(200 * 6)
   })
 
   it('boolean keys', () => {
-    checkGoldenKeys(golden.booleans, S.boolean, (k) => k)
+    expect(checkGoldenKeys(golden.booleans, S.boolean, (k) => k)).toBe(2 * 6)
   })
 
   it('bytes keys (Arrays.hashCode)', () => {
-    checkGoldenKeys(golden.bytes, S.bytes, (k) => Buffer.from(k, 'hex'))
+    expect(checkGoldenKeys(golden.bytes, S.bytes, (k) => Buffer.from(k, 'hex'))).toBe(200 * 6)
   })
 
   it("murmurHash maps the one input whose mix is Integer.MIN_VALUE to 0 (Flink's special case)", () => {
@@ -61,14 +63,18 @@ describe('key-group assignment matches the JDK and Flink (golden vectors)', () =
   })
 
   it('computeOperatorIndexForKeyGroup', () => {
+    let checked = 0
     for (const { maxParallelism, parallelism, keyGroups, operatorIndexes } of golden.operatorIndexes) {
       keyGroups.forEach((keyGroup, i) => {
         expect(computeOperatorIndexForKeyGroup(maxParallelism, parallelism, keyGroup)).toBe(operatorIndexes[i])
+        checked++
       })
     }
+    expect(checked).toBe(1942)
   })
 
   it('defaultMaxParallelism', () => {
+    expect(golden.defaultMaxParallelism).toHaveLength(23)
     for (const [parallelism, expected] of golden.defaultMaxParallelism) {
       expect(defaultMaxParallelism(parallelism), `parallelism ${parallelism}`).toBe(expected)
     }

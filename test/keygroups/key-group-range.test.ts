@@ -6,12 +6,15 @@ import { golden } from '../fixtures/keygroup-golden'
 
 describe('KeyGroupRange.forOperator', () => {
   it("matches Flink's computeKeyGroupRangeForOperatorIndex (golden vectors)", () => {
+    let checked = 0
     for (const { maxParallelism, parallelism, ranges } of golden.operatorRanges) {
       ranges.forEach(([start, end], index) => {
         const range = KeyGroupRange.forOperator(maxParallelism, parallelism, index)
         expect([range.start, range.end], `${maxParallelism}/${parallelism}/${index}`).toEqual([start, end])
+        checked++
       })
     }
+    expect(checked).toBe(2304) // an emptied or truncated fixture fails
   })
 
   it('splits [0, maxParallelism) into contiguous ranges differing by at most one key group, agreeing with computeOperatorIndexForKeyGroup', () => {

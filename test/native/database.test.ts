@@ -113,6 +113,7 @@ describe('RocksDB.open and close', () => {
 
   it('close is idempotent and everything after it throws ClosedError', async () => {
     const db = await RocksDB.open(tempDir(), { columnFamilies: [{ name: 'a' }] })
+    const untouched = tempDir('untouched') // nothing may be created here after close
     const cf = db.columnFamily('a')
     const batch = db.batch()
     await Promise.all([db.close(), db.close()])
@@ -133,18 +134,19 @@ describe('RocksDB.open and close', () => {
       () => db.liveFiles(),
       () => db.getProperty('rocksdb.stats'),
       () => db.approximateSize(cf, 'a', 'b'),
-      () => db.sstWriter(cf, '/tmp/never.sst'),
+      () => db.sstWriter(cf, `${untouched}.sst`),
     ]
     for (const call of calls) expect(call).toThrow(ClosedError)
     for (const call of [
       () => db.flush(),
       () => db.compactRange(cf),
-      () => db.checkpoint('/tmp/never'),
+      () => db.checkpoint(untouched),
       () => db.ingest(cf, []),
       () => db.createColumnFamily('b'),
     ]) {
       await expect(call()).rejects.toBeInstanceOf(ClosedError)
     }
-    expect(existsSync('/tmp/never')).toBe(false)
+    expect(existsSync(untouched)).toBe(false)
+    expect(existsSync(`${untouched}.sst`)).toBe(false)
   })
 })

@@ -61,7 +61,7 @@ describe('lifetime and misuse', () => {
   })
 
   it('forgotten iterators, snapshots and databases are released by GC', () => {
-    const result = runScript(script('gc-forgotten.ts'), [], ['--expose-gc'])
+    const result = runScript(script('gc-forgotten.ts'), [tempDir()], ['--expose-gc'])
     expect(result.stderr).toBe('')
     expect(result.signal).toBeNull()
     expect(result.status).toBe(0)
@@ -70,7 +70,7 @@ describe('lifetime and misuse', () => {
 
   it('the process exits cleanly with everything still open', () => {
     for (const mode of ['drain', 'exit']) {
-      const result = runScript(script('exit-with-open-handles.ts'), [mode])
+      const result = runScript(script('exit-with-open-handles.ts'), [mode, path.dirname(tempDir())])
       expect(result.signal).toBeNull()
       expect(result.stderr).toBe('')
       expect(result.status).toBe(0)
@@ -79,7 +79,7 @@ describe('lifetime and misuse', () => {
   })
 
   it('100 open/close cycles in worker threads, some left open at worker exit', () => {
-    const result = runScript(script('worker-cycles.ts'))
+    const result = runScript(script('worker-cycles.ts'), [path.dirname(tempDir())])
     expect(result.stderr).toBe('')
     expect(result.signal).toBeNull()
     expect(result.status).toBe(0)

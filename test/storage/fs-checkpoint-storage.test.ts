@@ -379,9 +379,13 @@ describe('FsCheckpointStorage: adoptFile', () => {
     randomFile(other, 1000)
     const lying = await storage.adoptFile(other, 'chk-1/backend/other', { size: 1000, sha256: sha256(bytes) })
     await expect(storage.readFile(lying)).rejects.toBeInstanceOf(CorruptCheckpointError)
-    // An escaping key is refused for what it is, before the (here missing) local file is looked at.
-    const escaping = storage.adoptFile(path.join(work, 'x'), '../escape', { size: 0, sha256: '' })
-    await expect(escaping).rejects.toBeInstanceOf(RangeError)
-    await expect(escaping).rejects.toThrow(/invalid storage key "\.\.\/escape": a key's segments must not start with '\.'/)
+    // A key escaping the root is refused for what it is, and the file to adopt stays where it was.
+    const escaping = path.join(work, 'escaping')
+    randomFile(escaping, 10)
+    const refused = await storage.adoptFile(escaping, '../escape', { size: 10, sha256: sha256(readFileSync(escaping)) }).catch((e: unknown) => e)
+    expect(refused).toBeInstanceOf(RangeError)
+    expect((refused as RangeError).message).toBe(`invalid storage key "../escape": a key's segments must not start with '.' (got '..')`)
+    expect(existsSync(escaping)).toBe(true)
+    expect(existsSync(path.join(path.dirname(work), 'escape'))).toBe(false)
   })
 })

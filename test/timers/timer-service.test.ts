@@ -344,10 +344,11 @@ describe.each(['heap', 'rocksdb'] as const)('TimerService on the %s queue', (que
     )
   })
 
-  it('fires 200k timers in order with a bounded cache', async () => {
+  // Only the rocksdb queue has a cache to bound; the heap holds every timer by design.
+  it(`fires 200k timers in order${queue === 'rocksdb' ? ', caching at most 128 per key group' : ''}`, async () => {
     backend = await open()
     let maxCached = 0
-    const cached = () => (timers.eventTimeQueue instanceof RocksDBTimerQueue ? timers.eventTimeQueue.cachedTimers : 0)
+    const cached = () => (timers.eventTimeQueue as RocksDBTimerQueue<string, number>).cachedTimers
     let previous = -Infinity
     let count = 0
     const timers = backend.timerService<number>({
@@ -357,7 +358,7 @@ describe.each(['heap', 'rocksdb'] as const)('TimerService on the %s queue', (que
       onTimer(timer) {
         if (timer.timestamp < previous) throw new Error(`timer ${timer.timestamp} after ${previous}`)
         previous = timer.timestamp
-        if (++count % 10_000 === 0) maxCached = Math.max(maxCached, cached())
+        if (++count % 10_000 === 0 && queue === 'rocksdb') maxCached = Math.max(maxCached, cached())
       },
     })
     let seed = 42
@@ -367,12 +368,16 @@ describe.each(['heap', 'rocksdb'] as const)('TimerService on the %s queue', (que
       // the loop index as namespace keeps every timer distinct
       timers.registerEventTimeTimer(i, (random() % 2_000_000) - 1_000_000)
     }
-    maxCached = cached()
+    if (queue === 'rocksdb') maxCached = cached()
     expect(timers.numEventTimeTimers()).toBe(200_000)
     for (let watermark = -1_000_000; watermark < 1_000_000; watermark += 250_000) timers.advanceWatermark(watermark)
     timers.advanceWatermark(Infinity)
     expect(count).toBe(200_000)
     expect(timers.numEventTimeTimers()).toBe(0)
-    expect(maxCached).toBeLessThanOrEqual(queue === 'rocksdb' ? 128 * 128 : 0)
+    if (queue === 'rocksdb') {
+      // the cache was in use, and never held more than 128 order keys for each of the 128 key groups
+      expect(maxCached).toBeGreaterThan(0)
+      expect(maxCached).toBeLessThanOrEqual(128 * 128)
+    }
   })
 })

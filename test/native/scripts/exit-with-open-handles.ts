@@ -1,12 +1,11 @@
 // The process ends with a database, iterators (one mid-async-nextv), a snapshot and an SST
 // writer still open; the environment cleanup hook must close all of it without crashing.
-import { mkdtempSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+// Arguments: drain|exit, and the directory to work in (the test removes it).
 import path from 'node:path'
 import { RocksDB } from '../../../lib'
 
 async function main() {
-  const base = mkdtempSync(path.join(tmpdir(), 'rks-exit-'))
+  const base = process.argv[3]
   const db = await RocksDB.open(path.join(base, 'db'), { columnFamilies: [{ name: 'a', ttlSeconds: 10 }] })
   const cf = db.columnFamily('a')
   for (let i = 0; i < 10_000; i++) cf.put(`k${i}`, 'v'.repeat(100))

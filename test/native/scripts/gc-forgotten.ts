@@ -1,15 +1,13 @@
 // Forgotten iterators, snapshots, batches and a forgotten open database are released by
 // GC without crashing, and the forgotten database's LOCK is given back.
-import { mkdtempSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import path from 'node:path'
+// Argument: the database directory (the test removes it).
 import { RocksDB } from '../../../lib'
 
 const gc = (globalThis as { gc?: () => void }).gc
 if (gc === undefined) throw new Error('run with --expose-gc')
 
 async function main() {
-  const dir = path.join(mkdtempSync(path.join(tmpdir(), 'rks-gc-')), 'db')
+  const dir = process.argv[2]
   const db = await RocksDB.open(dir)
   const cf = db.columnFamily()
   for (let i = 0; i < 100; i++) cf.put(`k${i}`, 'v')

@@ -1,7 +1,6 @@
 // Worker threads each open and close databases in a loop; some end with a database still
-// open, which the per-environment cleanup hook closes.
-import { mkdtempSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+// open, which the per-environment cleanup hook closes. Argument: the directory to work in (the
+// test removes it).
 import path from 'node:path'
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads'
 import { RocksDB } from '../../../lib'
@@ -26,7 +25,7 @@ async function workerMain(dir: string, index: number, leaveOpen: boolean) {
 }
 
 async function main() {
-  const base = mkdtempSync(path.join(tmpdir(), 'rks-workers-'))
+  const base = process.argv[2]
   const results = await Promise.all(
     Array.from({ length: WORKERS }, (_, index) => {
       // tsx's CommonJS hook lets the worker load this TypeScript file.
