@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process'
 import { rmSync } from 'node:fs'
 import path from 'node:path'
 import { describe, expect, it } from 'vitest'
@@ -56,6 +57,20 @@ describe('rocksdb-keyed-state inspect', () => {
       `missing: handle 0: file '${fixture.handles[0]!.stream.key}' is missing`,
       'rocksdb-keyed-state: 1 problem(s) found, files missing',
     ])
+  })
+
+  it('draws a progress bar only when a person watches: on a terminal, and not with --json', async () => {
+    const fixture = await makeJobCheckpoint(tempDir('job'))
+    const onTerminal = (args: string) => {
+      // util-linux `script` runs the command on a pseudo-terminal and copies what it wrote.
+      const command = `${process.execPath} --import tsx lib/cli/main.ts ${args}`
+      const result = spawnSync('script', ['-qec', command, '/dev/null'], { cwd: path.join(__dirname, '..', '..'), encoding: 'utf8' })
+      expect(result.status).toBe(0)
+      return result.stdout
+    }
+    expect(onTerminal(`inspect ${fixture.storageRoot}`)).toMatch(/reading \[[=-]+\] \d+% \d+\/\d+ bytes/)
+    expect(onTerminal(`inspect ${fixture.storageRoot} --json`)).not.toContain('reading [')
+    expect(runCli(['inspect', fixture.storageRoot]).stderr).toBe('')
   })
 
   it('asks for --job when a storage holds several jobs', async () => {
