@@ -57,10 +57,15 @@ function section(title: string, rows: (string | number)[][]): string {
   return rows.length <= 1 ? '' : `${title}\n${indent(textTable(rows))}`
 }
 
+/** Past this many key groups the text lists the largest only (`--json` has them all). */
+const MAX_LISTED_KEY_GROUPS = 256
+
 /** Key groups in four side-by-side column groups, so 128 of them take 32 lines. */
 function keyGroupSection(summary: CheckpointSummary): string {
-  const groups = summary.keyGroups
-  if (groups.length === 0) return ''
+  const all = summary.keyGroups
+  if (all.length === 0) return ''
+  const listed = all.length <= MAX_LISTED_KEY_GROUPS
+  const groups = listed ? all : [...all].sort((a, b) => b.entries - a.entries).slice(0, 32).sort((a, b) => a.keyGroup - b.keyGroup)
   const columns = Math.min(4, groups.length)
   const height = Math.ceil(groups.length / columns)
   const rows: (string | number)[][] = [Array.from({ length: columns }, () => ['key group', 'entries', 'bytes']).flatMap((header, i) => (i === 0 ? header : ['|', ...header]))]
@@ -73,10 +78,11 @@ function keyGroupSection(summary: CheckpointSummary): string {
     }
     rows.push(row)
   }
-  const entries = groups.map((group) => group.entries)
+  const entries = all.map((group) => group.entries)
   const mean = entries.reduce((a, b) => a + b, 0) / entries.length
   const skew = mean === 0 ? 'no entries' : `largest ${(Math.max(...entries) / mean).toFixed(2)}x the mean, smallest ${(Math.min(...entries) / mean).toFixed(2)}x`
-  return `entries and bytes per key group (${skew})\n${indent(textTable(rows))}`
+  const which = listed ? '' : `, the ${groups.length} largest of ${all.length}; --json lists all`
+  return `entries and bytes per key group (${skew}${which})\n${indent(textTable(rows))}`
 }
 
 function ageSection(summary: CheckpointSummary): string {

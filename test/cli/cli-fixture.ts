@@ -20,26 +20,30 @@ export interface JobCheckpointFixture {
 }
 
 /**
- * A real job checkpoint of `workers` backends over MAX_PARALLELISM key groups: a value state with a
+ * A real job checkpoint of `workers` backends over MAX_PARALLELISM (or `maxParallelism`) key groups: a value state with a
  * TTL of 100 s, a list state with a TTL of 100 s (elements written at WRITE_TIME, +1, +2), a map
  * state without TTL and event-time timers, one per user, at 1000 + user.
  */
-export async function makeJobCheckpoint(dir: string, options: { workers?: number; compression?: Compression } = {}): Promise<JobCheckpointFixture> {
+export async function makeJobCheckpoint(
+  dir: string,
+  options: { workers?: number; compression?: Compression; maxParallelism?: number } = {},
+): Promise<JobCheckpointFixture> {
   const workers = options.workers ?? 2
+  const maxParallelism = options.maxParallelism ?? MAX_PARALLELISM
   const storageRoot = path.join(dir, 'checkpoints')
   const storage = new FsCheckpointStorage(storageRoot)
   const handles: KeyedStateHandle[] = []
   for (let index = 0; index < workers; index++) {
     const clock = new ManualClock(WRITE_TIME)
-    const keyGroupRange = KeyGroupRange.forOperator(MAX_PARALLELISM, workers, index)
-    const backend = await KeyedStateBackend.open({ path: path.join(dir, `worker-${index}`), keySerializer: S.string, maxParallelism: MAX_PARALLELISM, keyGroupRange, clock, jobId: JOB })
+    const keyGroupRange = KeyGroupRange.forOperator(maxParallelism, workers, index)
+    const backend = await KeyedStateBackend.open({ path: path.join(dir, `worker-${index}`), keySerializer: S.string, maxParallelism, keyGroupRange, clock, jobId: JOB })
     const count = backend.valueState('count', S.int64, { ttl: { seconds: 100 } })
     const pages = backend.listState('pages', S.string, { ttl: { seconds: 100 } })
     const carts = backend.mapState('cart', S.string, S.int32)
     const timers = backend.timerService<string>({ name: 'sessions', namespaceSerializer: S.string, queue: 'rocksdb', onTimer: () => {} })
     for (let user = 0; user < USERS; user++) {
       const key = `user-${user}`
-      if (!keyGroupRange.contains(assignToKeyGroup(key, MAX_PARALLELISM, S.string))) continue
+      if (!keyGroupRange.contains(assignToKeyGroup(key, maxParallelism, S.string))) continue
       backend.setCurrentKey(key)
       count.update(BigInt(user))
       for (let page = 0; page < PAGES_PER_USER; page++) {

@@ -47,6 +47,14 @@ describe('rocksdb-keyed-state inspect', () => {
     ])
   })
 
+  it('lists only the 32 largest of more than 256 key groups in text; --json has them all', async () => {
+    const fixture = await makeJobCheckpoint(tempDir('job'), { maxParallelism: 1024 })
+    const text = runCli(['inspect', fixture.storageRoot]).stdout
+    expect(text).toMatch(/entries and bytes per key group \(largest [\d.]+x the mean, smallest 0\.00x, the 32 largest of 1024; --json lists all\)/)
+    const { summary } = JSON.parse(runCli(['inspect', fixture.storageRoot, '--json']).stdout)
+    expect(summary.keyGroups).toHaveLength(1024)
+  })
+
   it('on a damaged checkpoint prints what it read, the problems on stderr, and exits with their code', async () => {
     const fixture = await makeJobCheckpoint(tempDir('job'))
     rmSync(path.join(fixture.storageRoot, fixture.handles[0]!.stream.key))

@@ -64,6 +64,16 @@ describe('rocksdb-keyed-state report', () => {
     expect(countColor(image, EXPIRED_COLOR)).toBeGreaterThan(1000)
   })
 
+  it('draws at most 256 key-group columns: 1024 key groups in bins of 4', async () => {
+    const fixture = await makeJobCheckpoint(tempDir('job'), { maxParallelism: 1024 })
+    const page = path.join(path.dirname(fixture.storageRoot), 'report.html')
+    expect(runCli(['report', fixture.storageRoot, '--html', page]).status).toBe(0)
+    const html = readFileSync(page, 'utf8')
+    expect(barsPerChart(html)['entries-per-key-group']).toBe(256)
+    expect(html).toContain('key group (in bins of 4 key groups)')
+    expect(html).toContain('<title>key group 0-3 (handle 0): ')
+  })
+
   it('still writes the page for a damaged checkpoint, problems first, and exits with their code', async () => {
     const fixture = await makeJobCheckpoint(tempDir('job'))
     rmSync(path.join(fixture.storageRoot, fixture.handles[1]!.stream.key))
