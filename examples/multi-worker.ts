@@ -179,6 +179,7 @@ interface PhaseStats {
   workers: number
   /** Events processed in this phase (replayed ones included). */
   events: number
+  /** Keys of those events. */
   keys: number
   checkpoints: number[]
   checkpointBytes: number
@@ -191,6 +192,8 @@ class Job {
   private readonly inFlight: number[] = []
   private readonly waiters = new Map<string, (message: FromWorker, worker: number) => void>()
   private readonly snapshots = new Map<number, KeyedStateHandle[]>()
+  /** The keys of the events this phase processed. */
+  private readonly users = new Set<number>()
   /** Resolves the source's wait for a worker to finish a batch. */
   private wake: (() => void) | undefined
   readonly stats: PhaseStats
@@ -249,12 +252,14 @@ class Job {
     const started = performance.now()
     const owner = (user: number) => computeOperatorIndexForKeyGroup(MAX_PARALLELISM, this.parallelism, assignToKeyGroup(userKey(user), MAX_PARALLELISM, S.string))
     const owners = new Map<number, number>()
+    const users = this.users
     let position = from
     while (position < until && !stopWhen(position)) {
       const end = Math.min(until, position + BATCH * this.parallelism)
       const batches = this.workers.map(() => ({ type: 'events' as const, users: [] as number[], pages: [] as number[], times: [] as number[] }))
       for (let i = position; i < end; i++) {
         const user = this.events.users[i]!
+        users.add(user)
         let index = owners.get(user)
         if (index === undefined) owners.set(user, (index = owner(user)))
         batches[index]!.users.push(user)
@@ -272,6 +277,7 @@ class Job {
       if (performance.now() - this.lastCheckpointAt >= CHECKPOINT_INTERVAL_MS) await this.checkpoint(position)
     }
     this.stats.seconds += (performance.now() - started) / 1000
+    this.stats.keys = users.size
     return position
   }
 
@@ -302,9 +308,7 @@ class Job {
   async finish(): Promise<KeyResult[]> {
     const results = await this.all<Extract<FromWorker, { type: 'results' }>>('results', { type: 'finish' })
     await Promise.all(this.workers.map((worker) => worker.terminate()))
-    const rows = results.flatMap((result) => result.rows)
-    this.stats.keys = rows.length
-    return rows
+    return results.flatMap((result) => result.rows)
   }
 
   private async whenBelow(limit: number): Promise<void> {
@@ -433,11 +437,12 @@ interface DemoReport {
 
 function printSummary(report: DemoReport, events: number, keys: number): void {
   const rows = [
-    ['phase', 'workers', 'events', 'events/s', 'checkpoints', 'checkpoint bytes', 'restore ms per worker'],
+    ['phase', 'workers', 'events', 'keys', 'events/s', 'checkpoints', 'checkpoint bytes', 'restore ms per worker'],
     ...report.phases.map((p) => [
       p.phase,
       String(p.workers),
       p.events.toLocaleString('en-US'),
+      p.keys.toLocaleString('en-US'),
       Math.round(p.events / p.seconds).toLocaleString('en-US'),
       p.checkpoints.length === 0 ? '-' : `${p.checkpoints.length} (ids ${p.checkpoints[0]}-${p.checkpoints.at(-1)})`,
       p.checkpointBytes.toLocaleString('en-US'),
