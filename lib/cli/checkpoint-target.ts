@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto'
 import { readFile, stat } from 'node:fs/promises'
 import path from 'node:path'
+import { fileURLToPath } from 'node:url'
 import type { CheckpointStorage } from '../storage/checkpoint-storage'
 import { FsCheckpointStorage } from '../storage/fs-checkpoint-storage'
 import { parseManifestKey } from '../storage/layout'
@@ -48,7 +49,7 @@ export async function resolveTarget(argument: string, options: TargetOptions = {
   if (URL_SCHEME.test(argument) && !argument.startsWith('file://')) {
     return fromStorageRoot(openStorage(argument), argument, options.job)
   }
-  const file = argument.startsWith('file://') ? new URL(argument).pathname : argument
+  const file = argument.startsWith('file://') ? fileURLToPath(argument) : argument
   const stats = await stat(file).catch(() => undefined)
   if (stats === undefined) throw new CliError(`${argument}: no such file or directory`, ExitCode.usage)
   if (stats.isDirectory()) return fromStorageRoot(openStorage(file), path.resolve(file), options.job)
@@ -60,7 +61,7 @@ export function openStorage(location: string): CheckpointStorage {
   if (URL_SCHEME.test(location) && !location.startsWith('file://')) {
     throw new CliError(`${location}: only filesystem storage is supported by this version (a directory or file:// URL)`, ExitCode.usage)
   }
-  return new FsCheckpointStorage(location.startsWith('file://') ? new URL(location).pathname : location)
+  return new FsCheckpointStorage(location.startsWith('file://') ? fileURLToPath(location) : location)
 }
 
 async function fromStorageRoot(storage: CheckpointStorage, location: string, job: string | undefined): Promise<CheckpointTarget> {

@@ -1,5 +1,6 @@
 import { chmodSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
+import { pathToFileURL } from 'node:url'
 import { describe, expect, it } from 'vitest'
 import { FsCheckpointStorage } from '../../lib'
 import { reseal } from '../snapshot/reseal'
@@ -40,6 +41,7 @@ describe('rocksdb-keyed-state verify', () => {
     expect(text.status).toBe(0)
     expect(text.stdout.trim().split('\n')).toHaveLength(1)
     expect(text.stdout).toMatch(/^ok: checkpoint 1 of job 'cli-job' .*: 2 file\(s\) of \d+ bytes match their sizes and SHA-256, 16 key groups parsed end to end \(160 entries\) and covered exactly once/)
+    expect(runCli(['verify', pathToFileURL(fixture.storageRoot).href]).stdout).toBe(text.stdout)
     const json = JSON.parse(runCli(['verify', fixture.storageRoot, '--json']).stdout)
     expect(json).toMatchObject({ ok: true, problems: [], checked: { handles: 2, files: 2, keyGroups: 16, entries: 160 } })
   })
