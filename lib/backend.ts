@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import { mkdir, rm } from 'node:fs/promises'
 import path from 'node:path'
-import { ClosedError, IncompatibleStateError, KeyGroupOutOfRangeError, KeyedStateError, LockedError, UnsupportedOptionError } from './errors'
+import { CheckpointIdNotIncreasingError, ClosedError, IncompatibleStateError, KeyGroupOutOfRangeError, KeyedStateError, LockedError, UnsupportedOptionError } from './errors'
 import { restoreFull, type RestoreProgress } from './restore/full-restore'
 import { planRestore } from './restore/restore-plan'
 import { parseKeyedStateHandle, type FullKeyedStateHandle, type KeyedStateHandle } from './snapshot/keyed-state-handle'
@@ -147,6 +147,8 @@ export class KeyedStateBackend<K> implements StateContext<K> {
   /** Timer column families (restored, or of 'rocksdb' services) with their snapshot metadata. */
   private readonly timerMetas = new Map<string, StateMeta>()
   private lastCompletedCheckpoint: number
+  /** The highest id given to `snapshot`; -1 before the first. */
+  private lastSnapshotId = -1
   /** Set once a restore began replacing the instance's states: a failure then drops what it wrote. */
   private restoreStarted = false
 
@@ -183,11 +185,12 @@ export class KeyedStateBackend<K> implements StateContext<K> {
       db = await RocksDB.open(options.path, { clock: options.clock })
     } catch (error) {
       // Locked: another backend owns the directory now, whoever created it.
-      if (!(error instanceof LockedError)) await directory.undo()
+      if (!(error instanceof LockedError)) await directory.undo(async () => undefined)
       throw error
     }
     const backend = new KeyedStateBackend(db, options, handles[0]?.checkpointId)
     try {
+      await directory.checkStillMarked()
       await rm(backend.workDirectory, { recursive: true, force: true })
       // Under RocksDB's lock: state left by an earlier run is not part of any checkpoint.
       if (handles.length > 0) await backend.restore(handles, options)
@@ -196,9 +199,8 @@ export class KeyedStateBackend<K> implements StateContext<K> {
     } catch (error) {
       // Never leave a half-restored instance behind, nor remove anything this open did not create.
       if (backend.restoreStarted) await backend.dropStates().catch(() => undefined)
-      await db.close()
       await rm(backend.workDirectory, { recursive: true, force: true })
-      await directory.undo()
+      await directory.undo(() => db.close())
       throw error
     }
   }
@@ -354,10 +356,11 @@ export class KeyedStateBackend<K> implements StateContext<K> {
     const storage = given ?? this.storage
     if (storage === undefined) return Promise.reject(new TypeError('snapshot needs a storage: pass one, or open the backend with the storage option'))
     try {
-      checkCheckpointId(checkpointId)
+      this.checkIncreasing(checkCheckpointId(checkpointId))
     } catch (error) {
       return Promise.reject(error)
     }
+    this.lastSnapshotId = checkpointId
     const controller = new AbortController()
     const signal = options.signal === undefined ? controller.signal : AbortSignal.any([options.signal, controller.signal])
     const states = this.snapshotStates()
@@ -385,6 +388,17 @@ export class KeyedStateBackend<K> implements StateContext<K> {
         return handle
       })
       .finally(() => this.running.delete(entry))
+  }
+
+  /** Checkpoint ids increase (as Flink's): an id at or below one already used is refused before anything is written. */
+  private checkIncreasing(checkpointId: number): void {
+    const last = Math.max(this.lastSnapshotId, this.lastCompletedCheckpoint)
+    if (checkpointId > last) return
+    throw new CheckpointIdNotIncreasingError(
+      `checkpoint id ${checkpointId} is not above ${last}, the last id this backend snapshotted, completed or was restored from: ` +
+        'checkpoint ids must increase',
+      last,
+    )
   }
 
   /** Remembers a finished snapshot's files until its checkpoint completes or is aborted. */

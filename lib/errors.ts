@@ -103,6 +103,21 @@ export class NotAnInstanceError extends KeyedStateError {
   }
 }
 
+/**
+ * `snapshot(id)` with an id not above every id this backend already used, completed or restored
+ * from: checkpoint ids increase monotonically (as Flink's), and a stale id's files could collide
+ * with, or be mistaken for, those of the checkpoint that already had it.
+ */
+export class CheckpointIdNotIncreasingError extends KeyedStateError {
+  constructor(
+    message: string,
+    /** The highest checkpoint id this backend snapshotted, completed or was restored from. */
+    readonly lastCheckpointId: number,
+  ) {
+    super('CheckpointIdNotIncreasing', message)
+  }
+}
+
 /** An option this version does not support yet (e.g. `incremental: true`). */
 export class UnsupportedOptionError extends KeyedStateError {
   constructor(message: string) {

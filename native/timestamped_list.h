@@ -10,7 +10,9 @@
 // Each element carries the time it was added, so `add` stays one merge with no read while
 // expiry is per element. The column family has no whole-value TTL: DBWithTTL stamps a merge
 // result with the time the merge was evaluated, which says nothing about its elements.
-// An element is expired once write time + ttl < now, DBWithTTL's rule for whole values.
+// Here an element is expired once write time + ttl < now, DBWithTTL's rule for whole values;
+// list state reads (lib/state/list-state.ts) hide it a second earlier, at write time + ttl <= now
+// (Flink's rule), so dropping it here never shows a reader anything it would not have hidden.
 // Expired elements are dropped whenever RocksDB combines a list (its merge operator, in reads
 // and compactions, see merge_operator.h) and by the compaction filter, which also removes a
 // list with no live element left (list_ttl_compaction_filter.h).

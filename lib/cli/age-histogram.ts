@@ -4,8 +4,8 @@ export const AGE_BUCKETS = 10
 /**
  * How old a state's entries (list elements, for list state) are, from the write times stored with
  * them, as fractions of the state's TTL at one `now`: bucket i holds ages in [i/10, (i+1)/10) of
- * the TTL (an age of exactly the TTL counts in the last). `expired` are past their TTL (write time
- * + TTL < now, DBWithTTL's rule) but not yet compacted away; `future` were written by a clock ahead of `now`.
+ * the TTL. `expired` are past their TTL (write time + TTL <= now, the rule keyed state reads apply,
+ * Flink's) but not yet compacted away; `future` were written by a clock ahead of `now`.
  */
 export interface AgeHistogram {
   ttlSeconds: number
@@ -27,6 +27,6 @@ export function addWriteTime(histogram: AgeHistogram, writeTime: number): void {
   if (histogram.newestWriteTime === undefined || writeTime > histogram.newestWriteTime) histogram.newestWriteTime = writeTime
   const age = now - writeTime
   if (age < 0) histogram.future++
-  else if (writeTime + ttlSeconds < now) histogram.expired++
-  else histogram.buckets[Math.min(AGE_BUCKETS - 1, Math.floor((age * AGE_BUCKETS) / ttlSeconds))]!++
+  else if (writeTime + ttlSeconds <= now) histogram.expired++
+  else histogram.buckets[Math.floor((age * AGE_BUCKETS) / ttlSeconds)]!++
 }

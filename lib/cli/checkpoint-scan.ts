@@ -162,6 +162,7 @@ async function scanFullHandle(storage: CheckpointStorage, index: number, handle:
     reader = await FullSnapshotReader.open(file, { expectedSize: handle.stream.size })
     const metadata = parseSnapshotMetadata(reader.metadata, reader.prefixBytes)
     checkHeader(name, metadata, handle, summary, problems)
+    for (const message of offsetProblems(name, handle, reader.keyGroupOffsets)) problems.push({ kind: 'corrupt', message })
     handleSummary.backendId = metadata.backendId
     handleSummary.compression = reader.compression
     const states = new Map(metadata.states.map((meta) => [meta.kvStateId, stateSummary(summary, meta, name, problems)]))
@@ -182,7 +183,7 @@ async function scanFullHandle(storage: CheckpointStorage, index: number, handle:
     } finally {
       await stream.close()
     }
-    for (const message of layoutProblems(name, reader.bodyOffset, reader.size, extents)) problems.push({ kind: 'corrupt', message })
+    for (const message of layoutProblems(name, reader.bodyOffset, reader.bodyEnd, extents)) problems.push({ kind: 'corrupt', message })
     summary.totals.entries += handleSummary.entries
     summary.totals.bytes += handleSummary.bytes
   } catch (error) {
@@ -227,6 +228,17 @@ function checkHeader(name: string, metadata: SnapshotMetadata, handle: FullKeyed
   summary.keySerializer ??= metadata.keySerializer
   if (metadata.maxParallelism !== summary.maxParallelism) corrupt(`maxParallelism ${metadata.maxParallelism}, other handles ${summary.maxParallelism}`)
   if (metadata.keySerializer !== summary.keySerializer) corrupt(`key serializer '${metadata.keySerializer}', other handles '${summary.keySerializer}'`)
+}
+
+/** Each key group whose offset in the handle is not the one the stream's own key-group index records. */
+function offsetProblems(name: string, handle: FullKeyedStateHandle, indexed: ReadonlyMap<number, number>): string[] {
+  const { start, end } = handle.keyGroupRange
+  const problems = [...indexed.keys()].filter((keyGroup) => keyGroup < start || keyGroup > end).map((keyGroup) => `${name}: indexes key group ${keyGroup}, outside its handle's ${start}-${end}`)
+  handle.keyGroupOffsets.forEach((offset, i) => {
+    const recorded = indexed.get(start + i) ?? 0
+    if (offset !== recorded) problems.push(`${name}: the handle puts key group ${start + i} at offset ${offset}, the stream's index at ${recorded}`)
+  })
+  return problems
 }
 
 /** The summary of state `meta` across handles (one per name); a problem when handles disagree about it. */

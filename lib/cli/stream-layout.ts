@@ -2,10 +2,10 @@ import type { FileHandle } from 'node:fs/promises'
 import { FRAME_HEADER_BYTES, type Compression } from '../format/full-snapshot-format'
 
 /**
- * Checks that a full-snapshot stream has no byte that belongs to no key group: the non-empty key
- * groups, in offset order, must start right after the header, follow each other without gap or
- * overlap, and the last must end at the end of the file. The reader checks each key group on its
- * own; this is what "parsed end to end" adds. A key group's extent is computed from what was
+ * Checks that a full-snapshot stream's body has no byte that belongs to no key group: the non-empty
+ * key groups, in offset order, must start right after the header, follow each other without gap or
+ * overlap, and the last must end where the key-group index starts. The reader checks each key
+ * group on its own and the index's order; this is what "parsed end to end" adds. A key group's extent is computed from what was
  * parsed (docs/format.md): its decoded body is 2 bytes of its first kvStateId, 8 + key + value
  * bytes per entry and 2 bytes after each run (the next kvStateId or the end marker); compressed,
  * it is the frames that decode to that many bytes.
@@ -32,8 +32,8 @@ export async function storedBytes(file: FileHandle, compression: Compression, ex
   return at - extent.offset
 }
 
-/** One message per gap or overlap between `bodyOffset` and `fileSize`, given each key group's stored bytes. */
-export function layoutProblems(name: string, bodyOffset: number, fileSize: number, extents: readonly (KeyGroupExtent & { stored: number })[]): string[] {
+/** One message per gap or overlap between `bodyOffset` and `bodyEnd`, given each key group's stored bytes. */
+export function layoutProblems(name: string, bodyOffset: number, bodyEnd: number, extents: readonly (KeyGroupExtent & { stored: number })[]): string[] {
   const problems: string[] = []
   let expected = bodyOffset
   let previous = 'the header'
@@ -43,7 +43,7 @@ export function layoutProblems(name: string, bodyOffset: number, fileSize: numbe
     expected = extent.offset + extent.stored
     previous = `key group ${extent.keyGroup}`
   }
-  if (expected < fileSize) problems.push(`${name}: bytes [${expected}, ${fileSize}) after ${previous} belong to no key group`)
-  if (expected > fileSize) problems.push(`${name}: ${previous} runs to offset ${expected}, past the end of the file (${fileSize} bytes)`)
+  if (expected < bodyEnd) problems.push(`${name}: bytes [${expected}, ${bodyEnd}) after ${previous} belong to no key group`)
+  if (expected > bodyEnd) problems.push(`${name}: ${previous} runs to offset ${expected}, past the end of the body (${bodyEnd})`)
   return problems
 }

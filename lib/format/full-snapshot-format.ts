@@ -18,6 +18,14 @@
  * `keyGroupOffsets` (kept by the caller, e.g. in the snapshot handle) give the file offset where
  * each non-empty key group starts, so a restore reads only the key groups it needs.
  *
+ * Key-group index, after the body (the same offsets, recorded by the writer inside the file its
+ * SHA-256 covers, so offsets kept elsewhere are checked against the data they point into):
+ *   uint32 count                                   non-empty key groups
+ *   count × (uint16 keyGroup, uint64 offset)       ascending; the first offset is the body's start
+ * Footer, the file's last FOOTER_BYTES:
+ *   uint64 indexOffset                             where the index starts, i.e. the body ends
+ *   'RKSI'                                         INDEX_MAGIC
+ *
  * Compression (`compression` other than 'none'): each key group's body bytes are cut into frames
  * of at most FRAME_BYTES uncompressed bytes, each compressed on its own:
  *   uint32 rawLength, uint32 compressedLength, compressed bytes
@@ -30,11 +38,24 @@
 import type { CodecName } from './codecs'
 
 export const MAGIC = Buffer.from('RKSF', 'latin1')
-/** 2: list state values are timestamped element records (lib/state/timestamped-list.ts); 1 held ','-joined lists. */
-export const FORMAT_VERSION = 2
+/**
+ * 3: the key-group index and footer after the body. 2: list state values are timestamped element
+ * records (lib/state/timestamped-list.ts); 1 held ','-joined lists.
+ */
+export const FORMAT_VERSION = 3
 /** Bytes before the metadata: magic, version, metadata length. */
 export const HEADER_FIXED_BYTES = 4 + 2 + 4
 export const MAX_METADATA_BYTES = 64 * 1024 * 1024
+
+export const INDEX_MAGIC = Buffer.from('RKSI', 'latin1')
+/** The index's count of key groups. */
+export const INDEX_COUNT_BYTES = 4
+/** One index entry: uint16 key group, uint64 offset. */
+export const INDEX_ENTRY_BYTES = 2 + 8
+/** The footer: uint64 index offset, INDEX_MAGIC. */
+export const FOOTER_BYTES = 8 + 4
+/** The largest index: one entry per key group of the widest (2-byte) prefix. */
+export const MAX_INDEX_BYTES = INDEX_COUNT_BYTES + 0x8000 * INDEX_ENTRY_BYTES
 
 /** Written instead of a kvStateId after the last pair of a key group (an int16 -1 to Java). */
 export const END_OF_KEY_GROUP = 0xffff

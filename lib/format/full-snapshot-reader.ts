@@ -5,9 +5,14 @@ import { codecByName } from './codecs'
 import { FrameDecoder } from './frame-decoder'
 import {
   END_OF_KEY_GROUP,
+  FOOTER_BYTES,
   FORMAT_VERSION,
   HEADER_FIXED_BYTES,
+  INDEX_COUNT_BYTES,
+  INDEX_ENTRY_BYTES,
+  INDEX_MAGIC,
   MAGIC,
+  MAX_INDEX_BYTES,
   MAX_KV_STATE_ID,
   MAX_METADATA_BYTES,
   META_DATA_FOLLOWS_FLAG,
@@ -47,10 +52,16 @@ export class FullSnapshotReader {
     readonly prefixBytes: KeyGroupPrefixBytes,
     /** Offset of the first body byte: no key group starts before it. */
     readonly bodyOffset: number,
+    /** Offset after the last body byte, where the key-group index starts. */
+    readonly bodyEnd: number,
+    /** The file's key-group index: where each non-empty key group starts, as the writer recorded it. */
+    readonly keyGroupOffsets: ReadonlyMap<number, number>,
   ) {
-    this.window = new SourceWindow(source)
+    // The parser sees the body only: a key group that runs on is truncated, never read into the index.
+    const body: RandomAccessSource = { name: source.name, size: bodyEnd, read: source.read.bind(source), close: source.close.bind(source) }
+    this.window = new SourceWindow(body)
     const codec = codecByName(compression)
-    this.decoder = codec === undefined ? undefined : new FrameDecoder(source, this.window, codec)
+    this.decoder = codec === undefined ? undefined : new FrameDecoder(body, this.window, codec)
   }
 
   static async open(path: string, options: FullSnapshotReaderOptions = {}): Promise<FullSnapshotReader> {
@@ -78,11 +89,13 @@ export class FullSnapshotReader {
     const corrupt = (message: string, cause?: unknown) => new CorruptCheckpointError(`${source.name}: ${message}`, { cause })
     if (expectedSize !== undefined && expectedSize !== source.size) throw corrupt(`is ${source.size} bytes, the snapshot handle says ${expectedSize}`)
     if (source.size < HEADER_FIXED_BYTES) throw corrupt(`${source.size} bytes is too short for a snapshot header`)
-    const fixed = await readExactly(source, 0, HEADER_FIXED_BYTES)
+    const fixed = await readExactly(source, 0, HEADER_FIXED_BYTES, 'header')
     if (!fixed.subarray(0, MAGIC.length).equals(MAGIC)) throw corrupt(`not a full snapshot: magic is 0x${fixed.toString('hex', 0, MAGIC.length)}`)
     const version = fixed.readUInt16BE(MAGIC.length)
     if (version > FORMAT_VERSION) throw corrupt(`format version ${version} was written by a newer version of this library (this one reads up to ${FORMAT_VERSION})`)
-    if (version < FORMAT_VERSION) throw corrupt(`format version ${version} is no longer supported (this library reads version ${FORMAT_VERSION})`)
+    if (version < FORMAT_VERSION) {
+      throw corrupt(`format version ${version} is no longer supported (this library reads version ${FORMAT_VERSION}): take a new checkpoint with this version`)
+    }
     const metadataLength = fixed.readUInt32BE(MAGIC.length + 2)
     if (metadataLength > MAX_METADATA_BYTES) throw corrupt(`metadata length ${metadataLength} exceeds ${MAX_METADATA_BYTES}`)
     if (metadataLength > source.size - HEADER_FIXED_BYTES) {
@@ -90,7 +103,7 @@ export class FullSnapshotReader {
     }
     let metadata: unknown
     try {
-      const text = new TextDecoder('utf-8', { fatal: true }).decode(await readExactly(source, HEADER_FIXED_BYTES, metadataLength))
+      const text = new TextDecoder('utf-8', { fatal: true }).decode(await readExactly(source, HEADER_FIXED_BYTES, metadataLength, 'header'))
       metadata = JSON.parse(text)
     } catch (err) {
       throw corrupt(`metadata is not valid UTF-8 JSON: ${(err as Error).message}`, err)
@@ -102,7 +115,8 @@ export class FullSnapshotReader {
     }
     if (keyGroupPrefixBytes !== 1 && keyGroupPrefixBytes !== 2) throw corrupt(`invalid keyGroupPrefixBytes ${JSON.stringify(keyGroupPrefixBytes)}`)
     const bodyOffset = HEADER_FIXED_BYTES + metadataLength
-    return new FullSnapshotReader(source, metadata as Record<string, unknown>, compression as Compression, keyGroupPrefixBytes, bodyOffset)
+    const { bodyEnd, keyGroupOffsets } = await readKeyGroupIndex(source, bodyOffset, keyGroupPrefixBytes)
+    return new FullSnapshotReader(source, metadata as Record<string, unknown>, compression as Compression, keyGroupPrefixBytes, bodyOffset, bodyEnd, keyGroupOffsets)
   }
 
   get size(): number {
@@ -121,8 +135,8 @@ export class FullSnapshotReader {
     if (!(Number.isInteger(keyGroup) && keyGroup >= 0 && keyGroup < 1 << (8 * this.prefixBytes - 1))) {
       throw new RangeError(`key group ${keyGroup} does not fit a ${this.prefixBytes}-byte prefix`)
     }
-    if (!(Number.isInteger(offset) && offset >= this.bodyOffset && offset < this.size)) {
-      throw this.corrupt(`key group ${keyGroup}'s offset ${offset} lies outside the body [${this.bodyOffset}, ${this.size})`)
+    if (!(Number.isInteger(offset) && offset >= this.bodyOffset && offset < this.bodyEnd)) {
+      throw this.corrupt(`key group ${keyGroup}'s offset ${offset} lies outside the body [${this.bodyOffset}, ${this.bodyEnd})`)
     }
     this.state = 'reading'
     try {
@@ -231,11 +245,50 @@ export class FullSnapshotReader {
   }
 }
 
-async function readExactly(source: RandomAccessSource, position: number, length: number): Promise<Buffer> {
+/**
+ * The footer and key-group index (see full-snapshot-format.ts), checked: offsets strictly
+ * ascending from the body's start, key groups strictly ascending and within the prefix width.
+ */
+async function readKeyGroupIndex(
+  source: RandomAccessSource,
+  bodyOffset: number,
+  prefixBytes: KeyGroupPrefixBytes,
+): Promise<{ bodyEnd: number; keyGroupOffsets: Map<number, number> }> {
+  const corrupt = (message: string) => new CorruptCheckpointError(`${source.name}: key-group index: ${message}`)
+  if (source.size - bodyOffset < INDEX_COUNT_BYTES + FOOTER_BYTES) throw corrupt(`no room for it after the header (${source.size} bytes): truncated?`)
+  const footer = await readExactly(source, source.size - FOOTER_BYTES, FOOTER_BYTES, 'footer')
+  if (!footer.subarray(8).equals(INDEX_MAGIC)) throw corrupt(`the footer's magic is 0x${footer.toString('hex', 8)}, not 'RKSI': truncated?`)
+  const indexEnd = source.size - FOOTER_BYTES
+  const bodyEnd = footer.readBigUInt64BE(0)
+  if (bodyEnd < BigInt(bodyOffset) || bodyEnd > BigInt(indexEnd - INDEX_COUNT_BYTES) || BigInt(indexEnd) - bodyEnd > MAX_INDEX_BYTES) {
+    throw corrupt(`its offset ${bodyEnd} does not leave an index of at most ${MAX_INDEX_BYTES} bytes between the body's start ${bodyOffset} and the footer at ${indexEnd}`)
+  }
+  const indexOffset = Number(bodyEnd)
+  const index = await readExactly(source, indexOffset, indexEnd - indexOffset, 'key-group index')
+  const count = index.readUInt32BE(0)
+  if (index.length !== INDEX_COUNT_BYTES + count * INDEX_ENTRY_BYTES) throw corrupt(`${count} entries do not fill its ${index.length} bytes`)
+  const keyGroupOffsets = new Map<number, number>()
+  let previous = { keyGroup: -1, offset: -1 }
+  for (let at = INDEX_COUNT_BYTES; at < index.length; at += INDEX_ENTRY_BYTES) {
+    const keyGroup = index.readUInt16BE(at)
+    const offset = index.readBigUInt64BE(at + 2)
+    const first = previous.keyGroup < 0
+    if (keyGroup <= previous.keyGroup || keyGroup >= 1 << (8 * prefixBytes - 1)) throw corrupt(`key group ${keyGroup} after ${previous.keyGroup}`)
+    if (first ? offset !== BigInt(bodyOffset) : offset <= BigInt(previous.offset) || offset >= bodyEnd) {
+      throw corrupt(`key group ${keyGroup} at offset ${offset}, after ${previous.offset}, in a body [${bodyOffset}, ${bodyEnd})`)
+    }
+    previous = { keyGroup, offset: Number(offset) }
+    keyGroupOffsets.set(keyGroup, previous.offset)
+  }
+  if (count === 0 && indexOffset !== bodyOffset) throw corrupt(`no key group, yet a body of ${indexOffset - bodyOffset} bytes`)
+  return { bodyEnd: indexOffset, keyGroupOffsets }
+}
+
+async function readExactly(source: RandomAccessSource, position: number, length: number, what: string): Promise<Buffer> {
   const bytes = Buffer.allocUnsafe(length)
   for (let done = 0; done < length; ) {
     const read = await source.read(bytes, done, length - done, position + done)
-    if (read <= 0) throw new CorruptCheckpointError(`${source.name}: ends at offset ${position + done} while reading its header`)
+    if (read <= 0) throw new CorruptCheckpointError(`${source.name}: ends at offset ${position + done} while reading its ${what}`)
     done += read
   }
   return bytes

@@ -6,10 +6,14 @@ import { ByteWriter } from '../serializers/byte-writer'
 import { codecByName, type Codec } from './codecs'
 import {
   END_OF_KEY_GROUP,
+  FOOTER_BYTES,
   FORMAT_VERSION,
   FRAME_BYTES,
   FRAME_HEADER_BYTES,
   HEADER_FIXED_BYTES,
+  INDEX_COUNT_BYTES,
+  INDEX_ENTRY_BYTES,
+  INDEX_MAGIC,
   MAGIC,
   MAX_COMPRESSED_FRAME_BYTES,
   MAX_ENTRY_PART_BYTES,
@@ -28,7 +32,7 @@ export interface FullSnapshotWriterOptions {
 }
 
 export interface FullSnapshotResult {
-  /** File offset of each non-empty key group's first byte (its first frame when compressed). */
+  /** File offset of each non-empty key group's first byte (its first frame when compressed), as the file's index records them. */
   keyGroupOffsets: Map<number, number>
   size: number
   /** SHA-256 of the whole file, hex. */
@@ -160,13 +164,15 @@ export class FullSnapshotWriter {
     }
   }
 
-  /** Ends the last key group, writes everything, syncs and closes the file. On failure the file is removed. */
+  /** Ends the last key group, writes everything and the key-group index, syncs and closes the file. On failure the file is removed. */
   async finish(): Promise<FullSnapshotResult> {
     if (this.state !== 'open') this.refuse('finish')
     this.state = 'finishing'
     try {
       if (this.keyGroup >= 0) this.endKeyGroup()
       await this.track(this.handOff(true))
+      const index = encodeIndex(this.keyGroupOffsets, this.queued)
+      await this.track(this.write(index, this.reserve(index.length)))
       await this.track(this.syncing)
       await this.track(this.file.datasync())
       await this.track(this.file.close())
@@ -365,6 +371,19 @@ export class FullSnapshotWriter {
     }
     throw new ClosedError(`cannot ${operation}: the snapshot writer is ${this.state}`)
   }
+}
+
+/** The key-group index and footer (see full-snapshot-format.ts) of a body that ends at `bodyEnd`. */
+function encodeIndex(keyGroupOffsets: ReadonlyMap<number, number>, bodyEnd: number): Buffer {
+  const index = Buffer.allocUnsafe(INDEX_COUNT_BYTES + keyGroupOffsets.size * INDEX_ENTRY_BYTES + FOOTER_BYTES)
+  let at = index.writeUInt32BE(keyGroupOffsets.size, 0)
+  for (const [keyGroup, offset] of [...keyGroupOffsets].sort(([a], [b]) => a - b)) {
+    at = index.writeUInt16BE(keyGroup, at)
+    at = index.writeBigUInt64BE(BigInt(offset), at)
+  }
+  at = index.writeBigUInt64BE(BigInt(bodyEnd), at)
+  INDEX_MAGIC.copy(index, at)
+  return index
 }
 
 function encodeHeader(metadata: Record<string, unknown>, format: FormatMetadata): Buffer {

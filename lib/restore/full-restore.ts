@@ -87,6 +87,7 @@ async function verifiedSnapshot(
   try {
     const metadata = parseSnapshotMetadata(reader.metadata, reader.prefixBytes)
     checkAgainstHandle(metadata, handle)
+    checkOffsetsAgainstIndex(reader, handle)
     checkAgainstTarget(metadata, target)
     return { handle, reader, metadata }
   } catch (error) {
@@ -144,6 +145,27 @@ function checkAgainstHandle(metadata: SnapshotMetadata, handle: FullKeyedStateHa
         `its handle says checkpoint ${handle.checkpointId}, key groups [${start}, ${end}]`,
     )
   }
+}
+
+/**
+ * The handle's offsets must be the ones the stream's own key-group index records (inside the file
+ * its SHA-256 covers): offsets that point elsewhere, or at nothing, would restore less than was written.
+ */
+function checkOffsetsAgainstIndex(reader: FullSnapshotReader, handle: FullKeyedStateHandle): void {
+  const { start, end } = handle.keyGroupRange
+  for (const keyGroup of reader.keyGroupOffsets.keys()) {
+    if (keyGroup < start || keyGroup > end) {
+      throw new CorruptCheckpointError(`stream '${handle.stream.key}' indexes key group ${keyGroup}, outside its handle's key groups [${start}, ${end}]`)
+    }
+  }
+  handle.keyGroupOffsets.forEach((offset, i) => {
+    const indexed = reader.keyGroupOffsets.get(start + i) ?? 0
+    if (offset !== indexed) {
+      throw new CorruptCheckpointError(
+        `the handle of stream '${handle.stream.key}' puts key group ${start + i} at offset ${offset}; the stream's key-group index says ${indexed}`,
+      )
+    }
+  })
 }
 
 function checkAgainstTarget(metadata: SnapshotMetadata, target: RestoreTarget): void {

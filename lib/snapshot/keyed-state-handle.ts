@@ -12,7 +12,9 @@ export const HANDLE_VERSION = 2
  * send anywhere. A full handle points at one stream file holding every key group of its
  * range; `keyGroupOffsets[i]` is where key group `range.start + i` starts in it (0 = empty).
  * `checksum` covers every other field: the stream file is verified by its SHA-256, the handle's
- * own fields (offsets above all, which decide what a restore reads) by this.
+ * own fields (offsets above all, which decide what a restore reads) by this. The checksum is
+ * unkeyed, so anyone can reseal an edited handle: a restore also checks the offsets against the
+ * key-group index inside the stream.
  */
 export interface FullKeyedStateHandle {
   kind: 'full'

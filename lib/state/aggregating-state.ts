@@ -26,7 +26,7 @@ export class AggregatingState<IN, ACC, OUT, N = undefined> extends KeyedState<N>
 
   add(value: IN): void {
     const key = this.currentKey()
-    const stored = this.cf.getWithFlags(key, this.accumulatorReadFlags)
+    const stored = this.readAccumulator(key)
     const accumulator = stored === undefined ? this.aggregate.createAccumulator() : this.decode(this.accumulatorSerializer, stored)
     this.cf.put(this.currentKey(), this.encode(this.accumulatorSerializer, this.aggregate.add(value, accumulator)))
   }

@@ -1,5 +1,5 @@
 import { CorruptDataError } from '../errors'
-import { READ_RAW, READ_SKIP_EXPIRED } from '../native/binding'
+import { READ_RAW } from '../native/binding'
 import type { ColumnFamily } from '../native/column-family'
 import type { Serializer } from '../serializers/serializer'
 import type { StateContext } from './state-context'
@@ -35,12 +35,6 @@ export abstract class KeyedState<N> {
   /** @internal */
   protected readonly namespaceSerializer: Serializer<N>
   private namespace: N
-  /**
-   * @internal How `add` of reducing and aggregating state reads the accumulator it folds into:
-   * an expired one is skipped under `neverReturnExpired` and used under
-   * `returnExpiredIfNotCleanedUp`, as Flink's TTL reduce and aggregate functions do.
-   */
-  protected readonly accumulatorReadFlags: number
   /** @internal */
   protected readonly refreshOnRead: boolean
   /** @internal */
@@ -54,7 +48,6 @@ export abstract class KeyedState<N> {
     this.cf = cf
     this.namespaceSerializer = namespaceSerializer
     this.namespace = defaultNamespace
-    this.accumulatorReadFlags = meta.ttl.seconds > 0 && meta.ttl.visibility === 'neverReturnExpired' ? READ_SKIP_EXPIRED : 0
     this.refreshOnRead = meta.ttl.seconds > 0 && meta.ttl.update === 'onReadAndWrite'
   }
 
@@ -91,6 +84,20 @@ export abstract class KeyedState<N> {
     if (this.meta.ttl.seconds === 0) return this.cf.getWithFlags(key, 0)
     const raw = this.cf.getWithFlags(key, READ_RAW)
     return raw === undefined ? undefined : this.readStamped(key, raw)
+  }
+
+  /**
+   * @internal The accumulator `add` of reducing and aggregating state folds into: an expired one
+   * is skipped under `neverReturnExpired` and used under `returnExpiredIfNotCleanedUp`, as Flink's
+   * TTL reduce and aggregate functions do.
+   */
+  protected readAccumulator(key: Buffer): Buffer | undefined {
+    const ttl = this.meta.ttl
+    if (ttl.seconds === 0 || ttl.visibility === 'returnExpiredIfNotCleanedUp') return this.cf.getWithFlags(key, 0)
+    const raw = this.cf.getWithFlags(key, READ_RAW)
+    if (raw === undefined) return undefined
+    const value = raw.subarray(0, raw.length - WRITE_TIME_BYTES)
+    return isExpired(raw.readInt32LE(value.length), ttl, this.clock.nowSeconds()) ? undefined : value
   }
 
   /**

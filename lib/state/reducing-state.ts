@@ -19,7 +19,7 @@ export class ReducingState<V, N = undefined> extends KeyedState<N> {
 
   add(value: V): void {
     const key = this.currentKey()
-    const stored = this.cf.getWithFlags(key, this.accumulatorReadFlags)
+    const stored = this.readAccumulator(key)
     const next = stored === undefined ? value : this.reduce(this.decode(this.valueSerializer, stored), value)
     this.cf.put(this.currentKey(), this.encode(this.valueSerializer, next))
   }

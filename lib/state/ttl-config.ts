@@ -1,9 +1,10 @@
 /**
  * Per-state time-to-live with Flink's semantics, in whole seconds of the database's clock.
  * Every value, map entry and list element records the time it was written; it is expired once
- * write time + `seconds` < now. Value, reducing and aggregating state expire per entry, map
- * state per user key, list state per element. Expired data is removed by RocksDB compaction
- * (plus periodic compaction, once per TTL); `neverReturnExpired` hides it before that.
+ * write time + `seconds` <= now (Flink's rule). Value, reducing and aggregating state expire per
+ * entry, map state per user key, list state per element. Expired data is removed by RocksDB
+ * compaction (plus periodic compaction, once per TTL), which follows DBWithTTL's rule (write
+ * time + `seconds` < now, one second later); `neverReturnExpired` hides it before that.
  */
 export interface StateTtlConfig {
   /** Entries expire this many seconds after their last write (or read, see `update`). */
@@ -48,7 +49,11 @@ export function resolveTtl(config: StateTtlConfig | undefined): ResolvedTtl {
   return { seconds, update, visibility }
 }
 
-/** DBWithTTL's rule, for values and list elements alike: stale once writeTime + ttl < now. */
+/**
+ * Flink's rule (TtlUtils.expired), for values, map entries and list elements alike: expired once
+ * writeTime + ttl <= now. Compaction applies DBWithTTL's rule (writeTime + ttl < now), so it drops
+ * an entry one second after reads stopped showing it, at the earliest.
+ */
 export function isExpired(writeTimeSeconds: number, ttl: ResolvedTtl, nowSeconds: number): boolean {
-  return ttl.seconds > 0 && writeTimeSeconds + ttl.seconds < nowSeconds
+  return ttl.seconds > 0 && writeTimeSeconds + ttl.seconds <= nowSeconds
 }

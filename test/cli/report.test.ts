@@ -18,8 +18,8 @@ function barsPerChart(html: string): Record<string, number> {
   return charts
 }
 
-// 101 s after the writes: `count` (written at +0, TTL 100 s) is expired; list elements at +1 and
-// +2 are in their last tenth of the TTL, the one at +0 is expired.
+// 101 s after the writes: `count` (written at +0, TTL 100 s) is expired; of the list elements, those
+// written at +0 and +1 are expired (write time + TTL <= now), the one at +2 in its last tenth.
 const NOW = WRITE_TIME + 101
 
 describe('rocksdb-keyed-state report', () => {

@@ -21,6 +21,19 @@ function damage(file: string, change: (bytes: Buffer) => Buffer): void {
 }
 
 /**
+ * `bytes` with `stray` inserted where the body ends and the key-group index starts, the footer's
+ * index offset moved past them (docs/format.md): the header, index and footer stay valid.
+ */
+function insertBeforeIndex(bytes: Buffer, stray: Buffer): { bytes: Buffer; bodyEnd: number } {
+  const footer = bytes.length - 12
+  const bodyEnd = Number(bytes.readBigUInt64BE(footer))
+  const newFooter = Buffer.alloc(12)
+  newFooter.writeBigUInt64BE(BigInt(bodyEnd + stray.length))
+  newFooter.write('RKSI', 8, 'latin1')
+  return { bytes: Buffer.concat([bytes.subarray(0, bodyEnd), stray, bytes.subarray(bodyEnd, footer), newFooter]), bodyEnd }
+}
+
+/**
  * Completes job checkpoint 2 with handle `index`'s stream replaced by `bytes`, under a handle
  * resealed with the new size and SHA-256: the file and handle checksums all hold, so only
  * parsing the stream can find what is wrong.
@@ -77,22 +90,34 @@ describe('rocksdb-keyed-state verify', () => {
     expect(lines[1]).toMatch(/^corrupt: handle 1: checkpoint file '.*' has 100 bytes, expected \d+$/)
   })
 
-  it('regression: bytes appended to a stream under a valid checksum are found (the reader never reads them)', async () => {
+  it('regression: bytes inserted after the last key group, before the key-group index, are found (the reader never reads them)', async () => {
     const fixture = await makeJobCheckpoint(tempDir('job'))
-    const original = readFileSync(streamPath(fixture, 0))
-    await completeWithStream(fixture, 0, Buffer.concat([original, Buffer.from('trailing bytes')]))
+    const { bytes, bodyEnd } = insertBeforeIndex(readFileSync(streamPath(fixture, 0)), Buffer.from('stray bytes!!!'))
+    await completeWithStream(fixture, 0, bytes)
     const result = runCli(['verify', fixture.storageRoot])
     expect(result.status).toBe(3)
-    expect(result.stdout).toMatch(new RegExp(`^corrupt: .*crafted-.*: bytes \\[${original.length}, ${original.length + 14}\\) after key group \\d+ belong to no key group$`, 'm'))
+    expect(result.stdout.trim()).toMatch(new RegExp(`^corrupt: .*crafted-.*: bytes \\[${bodyEnd}, ${bodyEnd + 14}\\) after key group \\d+ belong to no key group$`))
   })
 
-  it('regression: bytes appended to a zstd stream are found by walking its frames', async () => {
+  it('regression: bytes inserted into a zstd stream are found by walking its frames', async () => {
     const fixture = await makeJobCheckpoint(tempDir('job'), { compression: 'zstd' })
-    const original = readFileSync(streamPath(fixture, 1))
-    await completeWithStream(fixture, 1, Buffer.concat([original, Buffer.alloc(9)]))
+    const { bytes, bodyEnd } = insertBeforeIndex(readFileSync(streamPath(fixture, 1)), Buffer.alloc(9))
+    await completeWithStream(fixture, 1, bytes)
     const result = runCli(['verify', fixture.storageRoot])
     expect(result.status).toBe(3)
-    expect(result.stdout).toMatch(new RegExp(`belong to no key group`))
+    expect(result.stdout.trim()).toMatch(new RegExp(`: bytes \\[${bodyEnd}, ${bodyEnd + 9}\\) after key group \\d+ belong to no key group$`))
+  })
+
+  it("reports every handle offset that disagrees with the stream's key-group index", async () => {
+    const fixture = await makeJobCheckpoint(tempDir('job'))
+    const handle = fixture.handles[1]!
+    const emptied = handle.keyGroupOffsets.findIndex((offset) => offset > 0)
+    const offsets = handle.keyGroupOffsets.map((offset, i) => (i === emptied ? 0 : offset))
+    await new FsCheckpointStorage(fixture.storageRoot).completeCheckpoint(JOB, 2, [fixture.handles[0], reseal({ ...handle, keyGroupOffsets: offsets })])
+    const result = runCli(['verify', fixture.storageRoot])
+    expect(result.status).toBe(3)
+    const keyGroup = handle.keyGroupRange.start + emptied
+    expect(result.stdout).toContain(`the handle puts key group ${keyGroup} at offset 0, the stream's index at ${handle.keyGroupOffsets[emptied]}`)
   })
 
   it('exits 3 when the handles do not cover every key group exactly once', async () => {

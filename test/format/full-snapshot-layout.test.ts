@@ -1,11 +1,13 @@
 import { readFileSync } from 'node:fs'
 import { inflateRawSync } from 'node:zlib'
 import { describe, expect, it } from 'vitest'
-import { FRAME_BYTES } from '../../lib/format'
+import { FOOTER_BYTES, FRAME_BYTES } from '../../lib/format'
 import { useTempDirs } from '../helpers/temp-dir'
 import { writeSnapshot, type Entry } from './snapshot-helpers'
 
 const b = (...bytes: number[]) => Buffer.from(bytes)
+/** Where the key-group index starts: the footer's first field. */
+const bodyEnd = (file: Buffer) => Number(file.readBigUInt64BE(file.length - FOOTER_BYTES))
 
 /** Two key groups (0 and 3), two states (0 and 1), 1-byte prefixes; state 1 spans both key groups. */
 const TINY: Entry[] = [
@@ -40,17 +42,22 @@ const TINY_BODY_KEY_GROUP_3 = [
 describe('full-snapshot stream layout', () => {
   const tempPath = useTempDirs()
 
-  it('writes the header and the original layout byte for byte', async () => {
+  it('writes the header, the original layout and the key-group index byte for byte', async () => {
     const path = tempPath('tiny.rksf')
     const result = await writeSnapshot(path, TINY, { prefixBytes: 1, compression: 'none', metadata: { job: 't' } })
     // prettier-ignore
     const expected = Buffer.from([
       0x52, 0x4b, 0x53, 0x46,                      // 'RKSF'
-      0x00, 0x02,                                  // version 2
+      0x00, 0x03,                                  // version 3
       0x00, 0x00, 0x00, TINY_HEADER_JSON.length,   // metadata length (56)
       ...Buffer.from(TINY_HEADER_JSON, 'utf8'),
       ...TINY_BODY_KEY_GROUP_0,                    // at 66
       ...TINY_BODY_KEY_GROUP_3,                    // at 66 + 39 = 105
+      0x00, 0x00, 0x00, 0x02,                      // index at 105 + 16 = 121: 2 key groups
+      0x00, 0x00, 0, 0, 0, 0, 0, 0, 0, 66,         //   key group 0 at 66
+      0x00, 0x03, 0, 0, 0, 0, 0, 0, 0, 105,        //   key group 3 at 105
+      0, 0, 0, 0, 0, 0, 0, 121,                    // footer: the index starts at 121
+      0x52, 0x4b, 0x53, 0x49,                      // 'RKSI'
     ])
     expect(TINY_HEADER_JSON.length).toBe(56)
     expect(readFileSync(path)).toEqual(expected)
@@ -69,6 +76,10 @@ describe('full-snapshot stream layout', () => {
       0x00, 0x00, 0x00, 0x03, 0x81, 0x02, 0x07,
       0x00, 0x00, 0x00, 0x01, 0x01,
       0xff, 0xff,
+      0x00, 0x00, 0x00, 0x01,                      // index: 1 key group,
+      0x01, 0x02, 0, 0, 0, 0, 0, 0, 0, offset,     //   0x0102 at its offset
+      0, 0, 0, 0, 0, 0, 0, offset + 16,            // footer
+      0x52, 0x4b, 0x53, 0x49,
     ])
   })
 
@@ -91,7 +102,8 @@ describe('full-snapshot stream layout', () => {
     expect(result.keyGroupOffsets.get(3)).toBe(first.next)
     const second = frameAt(first.next)
     expect(second.raw).toEqual(TINY_BODY_KEY_GROUP_3)
-    expect(second.next).toBe(file.length)
+    expect(second.next).toBe(bodyEnd(file))
+    expect(file.readUInt32BE(second.next)).toBe(2) // the index follows the last frame
   })
 
   it('cuts a large key group into frames of at most FRAME_BYTES', async () => {
@@ -102,7 +114,7 @@ describe('full-snapshot stream layout', () => {
     const file = readFileSync(path)
     const rawLengths: number[] = []
     const body: Buffer[] = []
-    for (let at = result.keyGroupOffsets.get(5)!; at < file.length; ) {
+    for (let at = result.keyGroupOffsets.get(5)!; at < bodyEnd(file); ) {
       rawLengths.push(file.readUInt32BE(at))
       const compressedLength = file.readUInt32BE(at + 4)
       body.push(inflateRawSync(file.subarray(at + 8, at + 8 + compressedLength)))

@@ -8,6 +8,8 @@ import { readKeyGroups } from './snapshot-helpers'
 
 const u16 = (n: number) => [n >>> 8, n & 0xff]
 const u32 = (n: number) => [n >>> 24, (n >>> 16) & 0xff, (n >>> 8) & 0xff, n & 0xff]
+const u64 = (n: number) => [0, 0, 0, 0, ...u32(n)]
+const RKSI = [...Buffer.from('RKSI')]
 
 function header(json: string, { version = FORMAT_VERSION, length }: { version?: number; length?: number } = {}): Buffer {
   const text = Buffer.from(json, 'utf8')
@@ -25,9 +27,15 @@ async function expectCorrupt(promise: Promise<unknown>, message: RegExp): Promis
   expect((err as Error).message).toMatch(message)
 }
 
-/** Reads key group `keyGroup` of `body` (appended to a header) at the body's start. */
+/** `head`, `body`, then the key-group index (key group `keyGroup` at the body's start; none for no body) and footer. */
+function stream(head: Buffer, body: number[], keyGroup = 1): Buffer {
+  const index = body.length === 0 ? u32(0) : [...u32(1), ...u16(keyGroup), ...u64(head.length)]
+  return Buffer.from([...head, ...body, ...index, ...u64(head.length + body.length), ...RKSI])
+}
+
+/** Reads key group `keyGroup` of `body` (between a header and an index) at the body's start. */
 async function readBody(head: Buffer, body: number[], keyGroup = 1): Promise<unknown> {
-  const reader = await FullSnapshotReader.fromBuffer(Buffer.concat([head, Buffer.from(body)]))
+  const reader = await FullSnapshotReader.fromBuffer(stream(head, body, keyGroup))
   return readKeyGroups(reader, [[keyGroup, head.length]])
 }
 
@@ -40,18 +48,20 @@ describe('FullSnapshotReader header', () => {
   const tempPath = useTempDirs()
 
   it('reads the metadata of a valid header', async () => {
-    const reader = await FullSnapshotReader.fromBuffer(header('{"compression":"none","keyGroupPrefixBytes":2,"x":[1]}'))
+    const reader = await FullSnapshotReader.fromBuffer(stream(header('{"compression":"none","keyGroupPrefixBytes":2,"x":[1]}'), []))
     expect(reader.metadata).toEqual({ compression: 'none', keyGroupPrefixBytes: 2, x: [1] })
     expect(reader.prefixBytes).toBe(2)
     expect(reader.compression).toBe('none')
-    expect(reader.bodyOffset).toBe(reader.size)
+    expect(reader.bodyOffset).toBe(reader.bodyEnd)
+    expect(reader.keyGroupOffsets.size).toBe(0)
   })
 
   const cases: [string, Buffer, RegExp][] = [
     ['an empty file', Buffer.alloc(0), /too short/],
     ['a short file', Buffer.from('RKSF\0'), /too short/],
     ['another magic', Buffer.concat([Buffer.from('RKSG'), NONE.subarray(4)]), /magic is 0x524b5347/],
-    ['a newer version', header('{}', { version: 3 }), /version 3 was written by a newer version .* reads up to 2/],
+    ['a newer version', header('{}', { version: 4 }), /version 4 was written by a newer version .* reads up to 3/],
+    ['version 2 (no key-group index)', header('{}', { version: 2 }), /version 2 is no longer supported/],
     ['version 1 (lists joined by commas)', header('{}', { version: 1 }), /version 1 is no longer supported/],
     ['version 0', header('{}', { version: 0 }), /version 0 is no longer supported/],
     ['a metadata length past the end', header('{}', { length: 3 }), /metadata length 3 .* runs past the end/],
@@ -73,19 +83,51 @@ describe('FullSnapshotReader header', () => {
 
   it('rejects a file of another size than expected, and a missing file', async () => {
     const path = tempPath('h.rksf')
-    writeFileSync(path, NONE)
-    await expectCorrupt(FullSnapshotReader.open(path, { expectedSize: NONE.length + 1 }), new RegExp(`is ${NONE.length} bytes, the snapshot handle says ${NONE.length + 1}`))
+    const file = stream(NONE, [])
+    writeFileSync(path, file)
+    await expectCorrupt(FullSnapshotReader.open(path, { expectedSize: file.length + 1 }), new RegExp(`is ${file.length} bytes, the snapshot handle says ${file.length + 1}`))
     await expectCorrupt(FullSnapshotReader.open(tempPath('absent.rksf')), /missing/)
-    const reader = await FullSnapshotReader.open(path, { expectedSize: NONE.length })
+    const reader = await FullSnapshotReader.open(path, { expectedSize: file.length })
     await reader.close()
   })
+})
+
+describe('FullSnapshotReader key-group index', () => {
+  const body = [0, 0, ...u32(1), 0x81, ...u32(0), 0xff, 0xff]
+  const end = NONE.length + body.length
+  const entry = (keyGroup: number, offset: number) => [...u16(keyGroup), ...u64(offset)]
+  const file = (index: number[], footer = [...u64(end), ...RKSI]) => Buffer.from([...NONE, ...body, ...index, ...footer])
+
+  it('reads the offsets the writer recorded', async () => {
+    const reader = await FullSnapshotReader.fromBuffer(file([...u32(1), ...entry(1, NONE.length)]))
+    expect(reader.keyGroupOffsets).toEqual(new Map([[1, NONE.length]]))
+    expect(reader.bodyEnd).toBe(end)
+  })
+
+  const cases: [string, Buffer, RegExp][] = [
+    ['a file without index and footer (format 2 layout)', Buffer.from([...NONE, ...body]), /footer's magic|no room/],
+    ['a file cut inside the footer', file([...u32(1), ...entry(1, NONE.length)]).subarray(0, -1), /footer's magic/],
+    ['an index offset before the body', file([...u32(0)], [...u64(NONE.length - 1), ...RKSI]), /does not leave an index/],
+    ['an index offset past the footer', file([...u32(0)], [...u64(end + 100), ...RKSI]), /does not leave an index/],
+    ['a count that does not fill the index', file([...u32(2), ...entry(1, NONE.length)]), /2 entries do not fill/],
+    ['a first key group not at the body start', file([...u32(1), ...entry(1, NONE.length + 2)]), /key group 1 at offset 58/],
+    ['offsets not ascending', file([...u32(2), ...entry(1, NONE.length), ...entry(2, NONE.length)]), /key group 2 at offset/],
+    ['key groups not ascending', file([...u32(2), ...entry(3, NONE.length), ...entry(2, NONE.length + 4)]), /key group 2 after 3/],
+    ['a key group wider than the prefix', file([...u32(1), ...entry(128, NONE.length)]), /key group 128 after -1/],
+    ['a body without key groups', file([...u32(0)]), /no key group, yet a body of 13 bytes/],
+  ]
+  for (const [what, bytes, message] of cases) {
+    it(`rejects ${what}`, async () => {
+      await expectCorrupt(FullSnapshotReader.fromBuffer(bytes), message)
+    })
+  }
 })
 
 describe('FullSnapshotReader body', () => {
   const pair = (key: number[], value: number[]) => [...u32(key.length), ...key, ...u32(value.length), ...value]
 
   it('rejects offsets outside the body', async () => {
-    const reader = await FullSnapshotReader.fromBuffer(Buffer.concat([NONE, Buffer.from([0, 0])]))
+    const reader = await FullSnapshotReader.fromBuffer(stream(NONE, [0, 0]))
     await expectCorrupt(readKeyGroups(reader, [[1, NONE.length - 1]]), /outside the body/)
     await expectCorrupt(readKeyGroups(reader, [[1, NONE.length + 2]]), /outside the body/)
     await expectCorrupt(readKeyGroups(reader, [[1, 0.5]]), /outside the body/)
@@ -113,7 +155,7 @@ describe('FullSnapshotReader body', () => {
   }
 
   it('rejects a state the metadata does not announce', async () => {
-    const reader = await FullSnapshotReader.fromBuffer(Buffer.concat([NONE, Buffer.from([0, 0, ...pair([0x81], []), 0, 7, ...pair([0x81], []), 0xff, 0xff])]))
+    const reader = await FullSnapshotReader.fromBuffer(stream(NONE, [0, 0, ...pair([0x81], []), 0, 7, ...pair([0x81], []), 0xff, 0xff]))
     const read = async (kvStateIds: Set<number>) => {
       for await (const batch of reader.readKeyGroup(1, NONE.length, { kvStateIds })) void batch
     }
@@ -122,7 +164,7 @@ describe('FullSnapshotReader body', () => {
   })
 
   it('reads one key group at a time', async () => {
-    const reader = await FullSnapshotReader.fromBuffer(Buffer.concat([NONE, Buffer.from([0, 0, ...pair([0x81], []), 0xff, 0xff])]))
+    const reader = await FullSnapshotReader.fromBuffer(stream(NONE, [0, 0, ...pair([0x81], []), 0xff, 0xff]))
     const first = reader.readKeyGroup(1, NONE.length)
     await first.next()
     await expect(reader.readKeyGroup(1, NONE.length).next()).rejects.toThrow(OperationInProgressError)

@@ -26,6 +26,7 @@ describe('full-snapshot round trip', () => {
             const reader = await FullSnapshotReader.open(path, { expectedSize: result.size })
             try {
               expect(reader.metadata).toEqual({ n: entries.length, compression, keyGroupPrefixBytes: prefixBytes })
+              expect(reader.keyGroupOffsets).toEqual(result.keyGroupOffsets)
               // each offset leads to its own key group's entries, and only to them
               for (const [keyGroup, offset] of result.keyGroupOffsets) {
                 expect(await readKeyGroups(reader, [[keyGroup, offset]])).toEqual(expected.get(keyGroup))
@@ -111,7 +112,8 @@ describe('full-snapshot round trip', () => {
     const result = await writeSnapshot(path, [], { prefixBytes: 1, compression: 'deflate' })
     expect(result.keyGroupOffsets.size).toBe(0)
     const reader = await FullSnapshotReader.open(path, { expectedSize: result.size })
-    expect(reader.bodyOffset).toBe(result.size)
+    expect(reader.bodyOffset).toBe(reader.bodyEnd)
+    expect(reader.keyGroupOffsets.size).toBe(0)
     await reader.close()
   })
 })

@@ -1,7 +1,7 @@
 import { existsSync, utimesSync } from 'node:fs'
 import path from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { KeyedStateBackend, Serializers as S, type FsCheckpointStorage, type FullKeyedStateHandle } from '../../lib'
+import { CheckpointIdNotIncreasingError, KeyedStateBackend, Serializers as S, type FsCheckpointStorage, type FullKeyedStateHandle } from '../../lib'
 import { useSnapshotFixture } from '../snapshot/snapshot-fixture'
 
 const fixture = useSnapshotFixture()
@@ -121,5 +121,24 @@ describe('checkpoint ids and the default storage', () => {
     const restored = await fixture.backend({ restoreFrom: (await storage.latestCheckpoint('job'))!.handles })
     expect(restored.restoredCheckpointId).toBe(41)
     expect(restored.lastCompletedCheckpointId).toBe(41)
+  })
+
+  it('regression: snapshot ids at or below the restored or last completed checkpoint were accepted (their files leaked on abort); now refused before anything is written', async () => {
+    const storage = fixture.storage()
+    const source = await filled()
+    await storage.completeCheckpoint('job', 41, [await source.snapshot(41, storage)])
+    const restored = await fixture.backend({ restoreFrom: (await storage.latestCheckpoint('job'))!.handles })
+    const before = await storage.list('')
+    for (const stale of [3, 41]) {
+      const refused = restored.snapshot(stale, storage)
+      await expect(refused).rejects.toBeInstanceOf(CheckpointIdNotIncreasingError)
+      await expect(refused).rejects.toMatchObject({ lastCheckpointId: 41, message: expect.stringMatching(/not above 41/) })
+    }
+    expect(await storage.list('')).toEqual(before)
+    await restored.snapshot(42, storage)
+    await expect(restored.snapshot(42, storage)).rejects.toMatchObject({ lastCheckpointId: 42 })
+    await restored.notifyCheckpointComplete(50)
+    await expect(restored.snapshot(45, storage)).rejects.toMatchObject({ lastCheckpointId: 50 })
+    await restored.snapshot(51, storage)
   })
 })

@@ -158,10 +158,10 @@ describe('full snapshot and restore', () => {
     const restoredClock = new ManualClock(START + 50)
     const restored = await fixture.backend({ clock: restoredClock, restoreFrom: [handle] })
     const restoredState = restored.valueState('session', S.string, { ttl: { seconds: 60, visibility: 'neverReturnExpired' } })
-    restoredClock.advance(10)
+    restoredClock.advance(9)
     restored.setCurrentKey('old')
     expect(restoredState.value()).toBe('written at START')
-    restoredClock.advance(1)
+    restoredClock.advance(1) // START + 60: write time + ttl
     expect(restoredState.value()).toBeUndefined()
     restored.setCurrentKey('new')
     expect(restoredState.value()).toBe('written at START+50')

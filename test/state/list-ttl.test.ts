@@ -62,9 +62,9 @@ describe('list state TTL', () => {
     clock.set(START + 101)
     expect(restoredList.get()).toEqual(['b']) // 'a' expired: left out and never written back
     expect(storedWriteTimes(restored, 'l')).toEqual([[START + 101]])
-    clock.set(START + 201)
+    clock.set(START + 200)
     expect(restoredList.get()).toEqual(['b'])
-    clock.set(START + 302)
+    clock.set(START + 300) // one TTL after the last read's refresh
     expect(restoredList.get()).toEqual([])
     expect(storedWriteTimes(restored, 'l')).toEqual([]) // a read that finds no live element clears the list
   })

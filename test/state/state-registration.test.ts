@@ -44,9 +44,9 @@ describe('state registration', () => {
     const value = restored.valueState('v', S.string, { ttl })
     const list = restored.listState('l', S.string, { ttl })
     expect(value.ttl).toEqual(ttl)
-    clock.advance(10)
+    clock.advance(9)
     expect([value.value(), list.get()]).toEqual(['x', ['x']]) // refreshed by these reads
-    clock.advance(11)
+    clock.advance(10)
     expect([value.value(), list.get()]).toEqual([undefined, []])
   })
 

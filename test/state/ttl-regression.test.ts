@@ -25,7 +25,7 @@ describe('list state TTL regressions', () => {
     const clock = new ManualClock(START)
     const list = (await backendAt(clock)).listState('l', S.string, { ttl: hidden })
     list.add('a')
-    clock.advance(100)
+    clock.advance(99)
     expect(list.get()).toEqual(['a'])
     clock.advance(1)
     expect(list.get()).toEqual([])
@@ -61,9 +61,9 @@ describe('list state TTL regressions', () => {
     backends.push(restored)
     restored.setCurrentKey('k')
     const list = restored.listState('l', S.string, { ttl: hidden })
-    restoredClock.advance(50)
+    restoredClock.advance(49)
     expect(list.get()).toEqual(['a'])
-    restoredClock.advance(1) // START + 101: one TTL after the write
+    restoredClock.advance(1) // START + 100: one TTL after the write
     expect(list.get()).toEqual([])
   })
 

@@ -116,10 +116,11 @@ describe.each(kinds)('TTL of $name state', (kind) => {
         expect(readAll(early)).toEqual(early.map(() => earlySeen))
         expect(readAll(late)).toEqual(late.map(() => lateSeen))
       }
-      expectAt(START + 100, kind.seen.both, kind.seen.firstOnly)
-      expectAt(START + 101, kind.seen.secondOnly, kind.seen.firstOnly)
-      expectAt(START + 150, kind.seen.secondOnly, kind.seen.firstOnly)
-      expectAt(START + 151, kind.seen.none, kind.seen.none)
+      // Flink's rule: live while write time + ttl > now.
+      expectAt(START + 99, kind.seen.both, kind.seen.firstOnly)
+      expectAt(START + 100, kind.seen.secondOnly, kind.seen.firstOnly)
+      expectAt(START + 149, kind.seen.secondOnly, kind.seen.firstOnly)
+      expectAt(START + 150, kind.seen.none, kind.seen.none)
     })
   }
 })
