@@ -380,15 +380,18 @@ async function main(): Promise<void> {
   const events = makeEvents(options.events)
   const offsets = new Map<number, number>() // checkpoint id -> source position (the source's committed offset)
   try {
-    // Run 1: N workers from scratch, checkpointing every few seconds (and by 30% of the stream,
-    // however fast it goes); stopped past 60% once two checkpoints are complete: between two
-    // checkpoints, so the restart has events to replay.
+    // Run 1: N workers from scratch, checkpointing every few seconds, and at 30% and 50% of the
+    // stream when the clock has not (a fast machine, a short stream); stopped past 60%, between two
+    // checkpoints, so that the restart has events to replay.
     const first = new Job(options.workers, events, storage, offsets, 'run')
     await first.start(workDir, [])
-    let stoppedAt = await first.run(0, Math.floor(options.events * 0.3))
-    if (first.stats.checkpoints.length === 0) await first.checkpoint(stoppedAt)
+    let stoppedAt = 0
+    for (const [share, checkpoints] of [[0.3, 1], [0.5, 2]] as const) {
+      stoppedAt = await first.run(stoppedAt, Math.floor(options.events * share))
+      if (first.stats.checkpoints.length < checkpoints) await first.checkpoint(stoppedAt)
+    }
     const pastLastCheckpoint = (at: number) => at > offsets.get(first.stats.checkpoints.at(-1)!)!
-    stoppedAt = await first.run(stoppedAt, options.events, (at) => at >= options.events * 0.6 && first.stats.checkpoints.length >= 2 && pastLastCheckpoint(at))
+    stoppedAt = await first.run(stoppedAt, options.events, (at) => at >= options.events * 0.6 && pastLastCheckpoint(at))
     await first.stop()
 
     // Run 2: M workers, each restoring its key groups from the latest complete checkpoint.
