@@ -24,6 +24,11 @@ export interface Problem {
   message: string
 }
 
+/** A problem as the commands print it: one line, `missing: …` or `corrupt: …`. */
+export function problemLine(problem: Problem): string {
+  return `${problem.kind}: ${problem.message}`
+}
+
 /** Throws the CliError that ends a command which found `problems`: exit code `missing` when a file is gone, else `corrupt`. */
 export function failOnProblems(problems: readonly Problem[]): void {
   if (problems.length === 0) return

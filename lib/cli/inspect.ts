@@ -1,5 +1,5 @@
 import { AGE_BUCKETS } from './age-histogram'
-import { failOnProblems, type CheckpointSummary, type StateSummary } from './checkpoint-scan'
+import { failOnProblems, problemLine, type CheckpointSummary, type StateSummary } from './checkpoint-scan'
 import { loadCheckpoint, type ReadOptions } from './load-checkpoint'
 import { textTable, formatBytes } from './text-table'
 
@@ -7,7 +7,7 @@ import { textTable, formatBytes } from './text-table'
 export async function runInspect(argument: string, options: ReadOptions): Promise<void> {
   const { summary, problems } = await loadCheckpoint(argument, options)
   console.log(options.json === true ? JSON.stringify({ summary, problems }, null, 2) : renderInspection(summary))
-  if (options.json !== true) for (const problem of problems) console.error(`${problem.kind}: ${problem.message}`)
+  if (options.json !== true) for (const problem of problems) console.error(problemLine(problem))
   failOnProblems(problems)
 }
 

@@ -1,4 +1,4 @@
-import { failOnProblems } from './checkpoint-scan'
+import { failOnProblems, problemLine } from './checkpoint-scan'
 import { loadCheckpoint, type ReadOptions } from './load-checkpoint'
 
 /**
@@ -23,7 +23,7 @@ export async function runVerify(argument: string, options: ReadOptions): Promise
         `${checked.keyGroups} key groups parsed end to end (${checked.entries} entries) and covered exactly once`,
     )
   } else {
-    for (const problem of problems) console.log(`${problem.kind}: ${problem.message}`)
+    for (const problem of problems) console.log(problemLine(problem))
   }
   failOnProblems(problems)
 }

@@ -81,6 +81,12 @@ describe('rocksdb-keyed-state report', () => {
     const result = runCli(['report', fixture.storageRoot, '--html', page, '--json'])
     expect(result.status).toBe(4)
     expect(JSON.parse(result.stdout)).toMatchObject({ html: page, problems: [{ kind: 'missing' }] })
+    const text = runCli(['report', fixture.storageRoot, '--html', page])
+    expect(text.status).toBe(4)
+    expect(text.stderr.trim().split('\n')).toEqual([
+      `missing: handle 1: file '${fixture.handles[1]!.stream.key}' is missing`,
+      'rocksdb-keyed-state: 1 problem(s) found, files missing',
+    ])
     const html = readFileSync(page, 'utf8')
     expect(html).toContain('<section class="problems"><h2>Problems</h2>')
     expect(html).toContain(`is missing`)
