@@ -49,7 +49,7 @@ async function main() {
     clicks.update(1n)
     const handle = await checkpoint
     await storage.completeCheckpoint('example-job', 1, [handle])
-    console.log(`checkpoint 1: ${handle.stream.size} bytes in ${handle.stream.key}`)
+    if (handle.kind === 'full') console.log(`checkpoint 1: ${handle.stream.size} bytes in ${handle.stream.key}`)
     await worker.close()
 
     // Restart with two workers: each restores only its own key groups from the same checkpoint.

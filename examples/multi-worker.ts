@@ -295,7 +295,7 @@ class Job {
     this.offsets.set(id, position)
     for (const worker of this.workers) worker.postMessage({ type: 'complete', id } satisfies ToWorker)
     this.stats.checkpoints.push(id)
-    this.stats.checkpointBytes += handles.reduce((sum, { handle }) => sum + handle.stream.size, 0)
+    this.stats.checkpointBytes += handles.reduce((sum, { handle }) => sum + handleBytes(handle), 0)
   }
 
   /** Stops the workers without a checkpoint: what they processed since the last one is lost. */
@@ -327,6 +327,12 @@ class Job {
       ),
     )
   }
+}
+
+/** The bytes of the files a handle references: a full snapshot's stream, or an incremental checkpoint's files. */
+function handleBytes(handle: KeyedStateHandle): number {
+  if (handle.kind === 'full') return handle.stream.size
+  return [handle.metadata, ...Object.values(handle.sharedFiles), ...Object.values(handle.privateFiles)].reduce((sum, ref) => sum + ref.size, 0)
 }
 
 /** Every key's state as the stream says it must be, computed here without the library. */

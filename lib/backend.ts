@@ -1,13 +1,18 @@
 import { randomUUID } from 'node:crypto'
 import { mkdir, rm } from 'node:fs/promises'
 import path from 'node:path'
-import { CheckpointIdNotIncreasingError, ClosedError, IncompatibleStateError, KeyGroupOutOfRangeError, KeyedStateError, LockedError, UnsupportedOptionError } from './errors'
-import { restoreFull, type RestoreProgress } from './restore/full-restore'
+import { CheckpointIdNotIncreasingError, ClosedError, IncompatibleStateError, KeyGroupOutOfRangeError, KeyedStateError, LockedError } from './errors'
+import { restoreFull, type RestoreProgress, type RestoreTarget } from './restore/full-restore'
+import { restoreIncrementalByKeys } from './restore/incremental-rescale-restore'
+import { removeDatabaseFiles, stageIncrementalRestore, type StagedIncrementalRestore } from './restore/incremental-restore'
 import { planRestore } from './restore/restore-plan'
-import { parseKeyedStateHandle, type FullKeyedStateHandle, type KeyedStateHandle } from './snapshot/keyed-state-handle'
+import { parseKeyedStateHandle, type FullKeyedStateHandle, type IncrementalKeyedStateHandle, type KeyedStateHandle } from './snapshot/keyed-state-handle'
 import { startFullSnapshot, type FullSnapshotSource, type SnapshotOptions } from './snapshot/full-snapshot'
+import { LocalCheckpoints } from './snapshot/incremental-local-checkpoints'
+import { startIncrementalSnapshot } from './snapshot/incremental-snapshot'
 import type { SnapshotStateMeta } from './snapshot/state-snapshot-meta'
 import type { CheckpointStorage } from './storage/checkpoint-storage'
+import type { FileRef } from './storage/file-ref'
 import { claimInstanceDirectory } from './storage/instance-directory'
 import { checkCheckpointId, checkJobId } from './storage/layout'
 import { murmurHash, checkMaxParallelism } from './keygroups/assignment'
@@ -28,7 +33,7 @@ import { ListState } from './state/list-state'
 import { MapState } from './state/map-state'
 import { ReducingState } from './state/reducing-state'
 import type { StateContext } from './state/state-context'
-import { incompatibility, ttlDifference, type StateKind, type StateMeta } from './state/state-meta'
+import { incompatibility, stateColumnFamilyOptions, ttlDifference, type StateKind, type StateMeta } from './state/state-meta'
 import { resolveTtl, type StateTtlConfig } from './state/ttl-config'
 import { ValueState } from './state/value-state'
 import { stateNameProblem } from './state/state-name'
@@ -66,8 +71,11 @@ export interface KeyedStateBackendOptions<K> {
   storage?: CheckpointStorage
   /** The job this backend is part of: recorded in its handles, so a restore refuses handles of two jobs. */
   jobId?: string
-  /** Incremental checkpoints are not supported yet: `true` is refused (UnsupportedOptionError). */
-  incremental?: false
+  /**
+   * Incremental checkpoints (Flink's `state.backend.incremental`): `snapshot(id)` uploads only the
+   * SST files the last completed checkpoint did not have; savepoints stay full. Default false.
+   */
+  incremental?: boolean
   /** Cancels a restore; the failed open then leaves nothing it created behind. */
   signal?: AbortSignal
   onRestoreProgress?: (progress: RestoreProgress) => void
@@ -139,6 +147,12 @@ export class KeyedStateBackend<K> implements StateContext<K> {
   private readonly jobId: string | undefined
   /** Files of finished snapshots per checkpoint id, until the checkpoint completes or is aborted. */
   private readonly uploaded = new Map<number, { storage: CheckpointStorage; keys: string[] }[]>()
+  private readonly incremental: boolean
+  private readonly localCheckpoints: LocalCheckpoints
+  /** The shared files of the last completed incremental checkpoint, by local name: the next one references them. */
+  private incrementalBase: { checkpointId: number; files: ReadonlyMap<string, FileRef> } = { checkpointId: -1, files: new Map() }
+  /** Shared files of finished incremental snapshots, until their checkpoint completes or is aborted. */
+  private readonly pendingFileSets = new Map<number, ReadonlyMap<string, FileRef>>()
   private key: K | undefined
   private keyGroup = -1
   private closed = false
@@ -158,6 +172,8 @@ export class KeyedStateBackend<K> implements StateContext<K> {
     this.workDirectory = path.join(options.path, WORK_DIRECTORY)
     this.storage = options.storage
     this.jobId = options.jobId
+    this.incremental = options.incremental === true
+    this.localCheckpoints = new LocalCheckpoints(options.path)
     this.restoredCheckpointId = restoredCheckpointId
     this.lastCompletedCheckpoint = restoredCheckpointId ?? -1
     this.keySerializer = options.keySerializer
@@ -188,19 +204,47 @@ export class KeyedStateBackend<K> implements StateContext<K> {
       if (!(error instanceof LockedError)) await directory.undo(async () => undefined)
       throw error
     }
-    const backend = new KeyedStateBackend(db, options, handles[0]?.checkpointId)
+    const workDirectory = path.join(options.path, WORK_DIRECTORY)
+    const sameRange = incrementalOfSameRange(handles, options.keyGroupRange)
+    let staged: StagedIncrementalRestore | undefined
+    let backend: KeyedStateBackend<K> | undefined
     try {
       await directory.checkStillMarked()
-      await rm(backend.workDirectory, { recursive: true, force: true })
+      await rm(workDirectory, { recursive: true, force: true })
+      if (sameRange !== undefined) {
+        staged = await stageIncrementalRestore(
+          {
+            path: options.path,
+            workDirectory,
+            localDirectory: new LocalCheckpoints(options.path).directory(sameRange.checkpointId),
+            clock: options.clock,
+          },
+          { maxParallelism: options.maxParallelism, keySerializer: options.keySerializer.id },
+          sameRange,
+          options.storage!,
+          { signal: options.signal },
+        )
+        await db.close()
+        db = await staged.install()
+      }
+      backend = new KeyedStateBackend(db, options, handles[0]?.checkpointId)
       // Under RocksDB's lock: state left by an earlier run is not part of any checkpoint.
-      if (handles.length > 0) await backend.restore(handles, options)
+      if (staged !== undefined) backend.adoptInstalledCheckpoint(sameRange!, staged.metadata.states)
+      else if (handles.length > 0) await backend.restore(handles, options)
       else await backend.dropStates()
+      // Local checkpoints of earlier runs belong to state this backend no longer holds; the one recovered from stays.
+      await backend.localCheckpoints.removeWhere((id) => !(staged?.local === true && id === sameRange!.checkpointId))
+      await rm(workDirectory, { recursive: true, force: true })
       return backend
     } catch (error) {
       // Never leave a half-restored instance behind, nor remove anything this open did not create.
-      if (backend.restoreStarted) await backend.dropStates().catch(() => undefined)
-      await rm(backend.workDirectory, { recursive: true, force: true })
-      await directory.undo(() => db.close())
+      if (backend?.restoreStarted) await backend.dropStates().catch(() => undefined)
+      await rm(workDirectory, { recursive: true, force: true })
+      // After an install the database files are neither the old state nor the new one.
+      await directory.undo(async () => {
+        await db.close().catch(() => undefined)
+        if (staged !== undefined) await removeDatabaseFiles(options.path)
+      })
       throw error
     }
   }
@@ -211,29 +255,39 @@ export class KeyedStateBackend<K> implements StateContext<K> {
     }
   }
 
-  private async restore(handles: readonly FullKeyedStateHandle[], options: KeyedStateBackendOptions<K>): Promise<void> {
+  /** Restores full handles, or incremental ones of other key-group ranges (rescaling), key by key. */
+  private async restore(handles: readonly KeyedStateHandle[], options: KeyedStateBackendOptions<K>): Promise<void> {
     await mkdir(this.workDirectory, { recursive: true })
+    const target: RestoreTarget = {
+      db: this.db,
+      keySerializer: this.keySerializer.id,
+      maxParallelism: this.maxParallelism,
+      keyGroupRange: this.keyGroupRange,
+      clear: async () => {
+        this.restoreStarted = true
+        await this.dropStates()
+      },
+      restoreState: (meta) => this.restoreState(meta),
+      workDirectory: this.workDirectory,
+    }
+    const restoreOptions = { signal: options.signal, onProgress: options.onRestoreProgress }
     try {
-      await restoreFull(
-        {
-          db: this.db,
-          keySerializer: this.keySerializer.id,
-          maxParallelism: this.maxParallelism,
-          keyGroupRange: this.keyGroupRange,
-          clear: async () => {
-            this.restoreStarted = true
-            await this.dropStates()
-          },
-          restoreState: (meta) => this.restoreState(meta),
-          workDirectory: this.workDirectory,
-        },
-        handles,
-        options.storage!,
-        { signal: options.signal, onProgress: options.onRestoreProgress },
-      )
+      // planRestore admits one kind per set.
+      if (handles[0]!.kind === 'full') await restoreFull(target, handles as FullKeyedStateHandle[], options.storage!, restoreOptions)
+      else await restoreIncrementalByKeys(target, handles as IncrementalKeyedStateHandle[], options.storage!, { ...restoreOptions, clock: options.clock })
     } finally {
       await rm(this.workDirectory, { recursive: true, force: true })
     }
+  }
+
+  /**
+   * The database is an incremental checkpoint's (`stageIncrementalRestore`): its recorded states
+   * are registered on their column families, and its shared files are the base of the next
+   * checkpoint, which references them instead of uploading them again.
+   */
+  private adoptInstalledCheckpoint(handle: IncrementalKeyedStateHandle, states: readonly SnapshotStateMeta[]): void {
+    for (const state of states) this.restoreState(state)
+    this.incrementalBase = { checkpointId: handle.checkpointId, files: new Map(Object.entries(handle.sharedFiles)) }
   }
 
   /** A state recorded in a snapshot: registered with its recorded layout and TTL, serializers bound later. */
@@ -256,7 +310,11 @@ export class KeyedStateBackend<K> implements StateContext<K> {
   /** Timers recorded in a snapshot go to their column family; a service created later takes them over. */
   private restoreTimers(meta: StateMeta): ColumnFamily {
     this.timerMetas.set(meta.name, { ...meta, ttl: NO_TTL })
-    return this.db.hasColumnFamily(meta.name) ? this.db.columnFamily(meta.name) : this.db.createColumnFamilySync(meta.name)
+    return this.timerColumnFamily(meta.name)
+  }
+
+  private timerColumnFamily(name: string): ColumnFamily {
+    return this.db.hasColumnFamily(name) ? this.db.columnFamily(name) : this.db.createColumnFamilySync(name)
   }
 
   // ---------------------------------------------------------------------------------------
@@ -342,9 +400,12 @@ export class KeyedStateBackend<K> implements StateContext<K> {
   // checkpoints
 
   /**
-   * Takes a full snapshot of every state into `storage` (default: the storage given to `open`):
-   * the RocksDB snapshot is taken now (synchronously), the stream is written and uploaded in the
-   * background while the service keeps writing. Several snapshots may run at once; `close()`
+   * Takes a snapshot of every state into `storage` (default: the storage given to `open`). What
+   * it holds is fixed now, synchronously; the files are written and uploaded in the background
+   * while the service keeps writing. Full: a RocksDB snapshot now, one stream file later. On a
+   * backend opened with `incremental: true` (unless `type` is 'full' or 'savepoint'): a local
+   * RocksDB checkpoint now, then only the SST files the last completed checkpoint (see
+   * `notifyCheckpointComplete`) did not upload. Several snapshots may run at once; `close()`
    * aborts the running ones.
    */
   snapshot(checkpointId: number, options?: SnapshotOptions): Promise<KeyedStateHandle>
@@ -363,8 +424,15 @@ export class KeyedStateBackend<K> implements StateContext<K> {
     this.lastSnapshotId = checkpointId
     const controller = new AbortController()
     const signal = options.signal === undefined ? controller.signal : AbortSignal.any([options.signal, controller.signal])
+    const done = this.incremental && options.type === undefined ? this.startIncremental(checkpointId, storage, signal, options) : this.startFull(checkpointId, storage, signal, options)
+    const entry: RunningSnapshot = { checkpointId, controller, done }
+    this.running.add(entry)
+    return done.finally(() => this.running.delete(entry))
+  }
+
+  private async startFull(checkpointId: number, storage: CheckpointStorage, signal: AbortSignal, options: SnapshotOptions): Promise<KeyedStateHandle> {
     const states = this.snapshotStates()
-    const done = startFullSnapshot(
+    const handle = await startFullSnapshot(
       {
         db: this.db,
         backendId: this.backendId,
@@ -380,14 +448,54 @@ export class KeyedStateBackend<K> implements StateContext<K> {
       storage,
       { ...options, signal },
     )
-    const entry: RunningSnapshot = { checkpointId, controller, done }
-    this.running.add(entry)
-    return done
-      .then((handle) => {
-        this.recordUpload(checkpointId, storage, handle)
-        return handle
-      })
-      .finally(() => this.running.delete(entry))
+    this.recordUpload(checkpointId, storage, [handle.stream])
+    return handle
+  }
+
+  /**
+   * The synchronous part is `startIncrementalSnapshot`'s local checkpoint. Heap timers have no
+   * column family: they are written into theirs for the checkpoint and removed right after.
+   */
+  private async startIncremental(checkpointId: number, storage: CheckpointStorage, signal: AbortSignal, options: SnapshotOptions): Promise<KeyedStateHandle> {
+    const states = this.snapshotStates()
+    const heapTimers = states.flatMap(({ meta, entries }) => (entries === undefined ? [] : [{ meta, entries }]))
+    const families = heapTimers.map(({ meta, entries }) => {
+      const cf = this.timerColumnFamily(meta.name)
+      const batch = this.db.batch()
+      try {
+        for (const [key, value] of entries) batch.putRaw(cf, key, value)
+        this.db.write(batch)
+      } finally {
+        batch.close()
+      }
+      return cf
+    })
+    let upload: ReturnType<typeof startIncrementalSnapshot>
+    try {
+      upload = startIncrementalSnapshot(
+        {
+          db: this.db,
+          backendId: this.backendId,
+          jobId: this.jobId,
+          keySerializer: this.keySerializer.id,
+          maxParallelism: this.maxParallelism,
+          keyGroupRange: this.keyGroupRange,
+          states: states.map(({ meta }) => meta),
+          localCheckpoints: this.localCheckpoints,
+          base: this.incrementalBase.files,
+        },
+        checkpointId,
+        storage,
+        { signal, onProgress: options.onProgress },
+      )
+    } finally {
+      // Key-group prefixes never have the top bit set: [0x00, 0xff) covers every timer.
+      for (const cf of families) cf.deleteRange(Buffer.from([0x00]), Buffer.from([0xff]))
+    }
+    const { handle, uploaded } = await upload
+    this.recordUpload(checkpointId, storage, uploaded)
+    if (checkpointId > this.lastCompletedCheckpoint) this.pendingFileSets.set(checkpointId, new Map(Object.entries(handle.sharedFiles)))
+    return handle
   }
 
   /** Checkpoint ids increase (as Flink's): an id at or below one already used is refused before anything is written. */
@@ -401,23 +509,30 @@ export class KeyedStateBackend<K> implements StateContext<K> {
     )
   }
 
-  /** Remembers a finished snapshot's files until its checkpoint completes or is aborted. */
-  private recordUpload(checkpointId: number, storage: CheckpointStorage, handle: KeyedStateHandle): void {
+  /** Remembers the files a finished snapshot wrote until its checkpoint completes or is aborted. */
+  private recordUpload(checkpointId: number, storage: CheckpointStorage, files: readonly FileRef[]): void {
     if (checkpointId <= this.lastCompletedCheckpoint) return
     const records = this.uploaded.get(checkpointId) ?? []
-    records.push({ storage, keys: [handle.stream.key] })
+    records.push({ storage, keys: files.map((file) => file.key) })
     this.uploaded.set(checkpointId, records)
   }
 
   /**
-   * The checkpoint `checkpointId` completed (every worker's snapshot is in). Files of earlier
-   * checkpoints that never completed are left to `collectGarbage`: a notification may be lost, so
-   * an earlier checkpoint may be complete and retained without this backend knowing.
+   * The checkpoint `checkpointId` completed: call it once `storage.completeCheckpoint` recorded it
+   * (every worker's snapshot is in). An incremental snapshot of it becomes the base the next one
+   * references, and older local checkpoint directories are removed. Files of earlier checkpoints
+   * that never completed are left to `collectGarbage`: a notification may be lost, so an earlier
+   * checkpoint may be complete and retained without this backend knowing.
    */
   async notifyCheckpointComplete(checkpointId: number): Promise<void> {
     checkCheckpointId(checkpointId)
     this.lastCompletedCheckpoint = Math.max(this.lastCompletedCheckpoint, checkpointId)
+    const files = this.pendingFileSets.get(checkpointId)
+    if (files !== undefined && checkpointId > this.incrementalBase.checkpointId) this.incrementalBase = { checkpointId, files }
     for (const id of this.uploaded.keys()) if (id <= checkpointId) this.uploaded.delete(id)
+    for (const id of this.pendingFileSets.keys()) if (id <= checkpointId) this.pendingFileSets.delete(id)
+    const running = new Set([...this.running].map((snapshot) => snapshot.checkpointId))
+    await this.localCheckpoints.removeWhere((id) => id < checkpointId && !running.has(id))
   }
 
   /**
@@ -431,6 +546,8 @@ export class KeyedStateBackend<K> implements StateContext<K> {
     await Promise.allSettled(aborted.map((snapshot) => snapshot.done))
     const records = this.uploaded.get(checkpointId) ?? []
     this.uploaded.delete(checkpointId)
+    this.pendingFileSets.delete(checkpointId)
+    if (checkpointId !== this.incrementalBase.checkpointId) await this.localCheckpoints.remove(checkpointId)
     for (const { storage, keys } of records) await storage.deleteUnreferencedFiles(keys)
   }
 
@@ -679,9 +796,10 @@ export class KeyedStateBackend<K> implements StateContext<K> {
     }
   }
 
-  /** A state's column family: list state's holds timestamped elements, each with its own expiry. */
+  /** A state's column family (an installed checkpoint's already has it): list state's holds timestamped elements, each with its own expiry. */
   private createStateColumnFamily(name: string, kind: StateKind, ttlSeconds: number): ColumnFamily {
-    return this.db.createColumnFamilySync(name, { ttlSeconds, timestampedList: kind === 'list' })
+    if (this.db.hasColumnFamily(name)) return this.db.columnFamily(name)
+    return this.db.createColumnFamilySync(name, stateColumnFamilyOptions(kind, ttlSeconds))
   }
 }
 
@@ -705,15 +823,12 @@ function checkSerializer(serializer: Serializer<unknown>, what: string): void {
  * Checks every option of `open`, and parses the handles to restore and checks that they cover
  * the range exactly once, all before anything touches the disk. Returns the handles to read.
  */
-function checkOptions<K>(options: KeyedStateBackendOptions<K>): FullKeyedStateHandle[] {
+function checkOptions<K>(options: KeyedStateBackendOptions<K>): KeyedStateHandle[] {
   if (typeof options !== 'object' || options === null) throw new TypeError('options must be an object')
   for (const name of Object.keys(options)) {
     if (!OPTION_NAMES.has(name)) throw new TypeError(`unknown option '${name}' (known: ${[...OPTION_NAMES].join(', ')})`)
   }
-  if ((options.incremental as unknown) === true) {
-    throw new UnsupportedOptionError("option 'incremental': incremental checkpoints are not supported yet; leave it out for full snapshots")
-  }
-  if (options.incremental !== undefined && options.incremental !== false) throw new TypeError("option 'incremental' must be false or absent")
+  if (options.incremental !== undefined && typeof options.incremental !== 'boolean') throw new TypeError("option 'incremental' must be a boolean")
   if (typeof options.path !== 'string' || options.path === '') throw new TypeError('path must be a non-empty string')
   checkSerializer(options.keySerializer as Serializer<unknown>, 'keySerializer')
   if (typeof options.keySerializer.hashCode !== 'function') throw new TypeError('keySerializer must have hashCode')
@@ -731,6 +846,13 @@ function checkOptions<K>(options: KeyedStateBackendOptions<K>): FullKeyedStateHa
   const handles = (options.restoreFrom ?? []).map(parseKeyedStateHandle)
   if (handles.length > 0 && options.storage === undefined) throw new TypeError("restoreFrom needs the storage its files are in (option 'storage')")
   return planRestore(handles, options.keyGroupRange)
+}
+
+/** The handle of an incremental restore that keeps its files: one incremental handle of exactly `range`. */
+function incrementalOfSameRange(handles: readonly KeyedStateHandle[], range: KeyGroupRange): IncrementalKeyedStateHandle | undefined {
+  const [only] = handles
+  if (handles.length !== 1 || only!.kind !== 'incremental') return undefined
+  return only!.keyGroupRange.start === range.start && only!.keyGroupRange.end === range.end ? only : undefined
 }
 
 function isCheckpointStorage(value: unknown): value is CheckpointStorage {

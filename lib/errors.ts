@@ -118,7 +118,7 @@ export class CheckpointIdNotIncreasingError extends KeyedStateError {
   }
 }
 
-/** An option this version does not support yet (e.g. `incremental: true`). */
+/** An option this version does not support yet (none at the moment: kept for callers that check for it). */
 export class UnsupportedOptionError extends KeyedStateError {
   constructor(message: string) {
     super('UnsupportedOption', message)

@@ -16,7 +16,7 @@ export {
   type StateKind,
   type StateMeta,
 } from './state'
-export { parseKeyedStateHandle, type KeyedStateHandle, type FullKeyedStateHandle } from './snapshot/keyed-state-handle'
+export { parseKeyedStateHandle, type KeyedStateHandle, type FullKeyedStateHandle, type IncrementalKeyedStateHandle } from './snapshot/keyed-state-handle'
 export type { SnapshotOptions, SnapshotProgress } from './snapshot/full-snapshot'
 export type { RestoreProgress } from './restore/full-restore'
 export { FsCheckpointStorage, type FsCheckpointStorageOptions } from './storage/fs-checkpoint-storage'

@@ -34,6 +34,14 @@ struct CheckpointWork : WorkBase {
   }
 };
 
+CheckpointWork PrepareCheckpoint(Database* db, const Napi::CallbackInfo& info) {
+  db->CheckOpen(info.Env());
+  CheckpointWork work;
+  work.db = db;
+  work.directory = StringArg(info[0], "directory");
+  return work;
+}
+
 struct IngestWork : WorkBase {
   Database* db;
   rocksdb::ColumnFamilyHandle* handle;
@@ -58,12 +66,15 @@ struct DeleteFilesInRangeWork : WorkBase {
 }  // namespace
 
 Napi::Value Database::Checkpoint(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  CheckOpen(env);
-  CheckpointWork work;
-  work.db = this;
-  work.directory = StringArg(info[0], "directory");
-  return RunAsync(env, this, Value(), "rocksdb-keyed-state:checkpoint", std::move(work));
+  return RunAsync(info.Env(), this, Value(), "rocksdb-keyed-state:checkpoint", PrepareCheckpoint(this, info));
+}
+
+// An incremental snapshot's synchronous part: the checkpoint holds exactly the writes made before
+// this call, because no JavaScript runs until it returns (flush plus hard links: short).
+Napi::Value Database::CheckpointSync(const Napi::CallbackInfo& info) {
+  CheckpointWork work = PrepareCheckpoint(this, info);
+  CheckStatus(info.Env(), work.Execute());
+  return work.Result(info.Env());
 }
 
 Napi::Value Database::LiveFiles(const Napi::CallbackInfo& info) {

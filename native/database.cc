@@ -57,6 +57,7 @@ Napi::Function Database::Init(Napi::Env env) {
                          InstanceMethod<&Database::ApproximateSize>("approximateSize"),
                          InstanceMethod<&Database::NowSecondsMethod>("nowSeconds"),
                          InstanceMethod<&Database::Checkpoint>("checkpoint"),
+                         InstanceMethod<&Database::CheckpointSync>("checkpointSync"),
                          InstanceMethod<&Database::LiveFiles>("liveFiles"),
                          InstanceMethod<&Database::Ingest>("ingest"),
                          InstanceMethod<&Database::DeleteFilesInRange>("deleteFilesInRange"),

@@ -88,6 +88,7 @@ class Database : public Napi::ObjectWrap<Database> {
   Napi::Value NowSecondsMethod(const Napi::CallbackInfo& info);
   // Files (checkpoint.cc).
   Napi::Value Checkpoint(const Napi::CallbackInfo& info);
+  Napi::Value CheckpointSync(const Napi::CallbackInfo& info);
   Napi::Value LiveFiles(const Napi::CallbackInfo& info);
   Napi::Value Ingest(const Napi::CallbackInfo& info);
   Napi::Value DeleteFilesInRange(const Napi::CallbackInfo& info);

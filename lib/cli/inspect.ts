@@ -1,5 +1,5 @@
 import { AGE_BUCKETS } from './age-histogram'
-import { failOnProblems, problemLine, type CheckpointSummary, type StateSummary } from './checkpoint-scan'
+import { failOnProblems, problemLine, type CheckpointSummary, type StateSummary } from './checkpoint-summary'
 import { loadCheckpoint, type ReadOptions } from './load-checkpoint'
 import { textTable, formatBytes } from './text-table'
 

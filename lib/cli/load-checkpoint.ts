@@ -1,4 +1,5 @@
-import { scanCheckpoint, type CheckpointSummary, type Problem } from './checkpoint-scan'
+import { scanCheckpoint } from './checkpoint-scan'
+import type { CheckpointSummary, Problem } from './checkpoint-summary'
 import { resolveTarget, type TargetOptions } from './checkpoint-target'
 import { progressBar } from './progress'
 

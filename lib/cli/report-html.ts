@@ -1,5 +1,5 @@
 import { AGE_BUCKETS } from './age-histogram'
-import type { CheckpointSummary, KeyGroupSummary, Problem } from './checkpoint-scan'
+import type { CheckpointSummary, KeyGroupSummary, Problem } from './checkpoint-summary'
 import { describeTtl } from './inspect'
 import { barList, byteTicks, columnChart, escapeXml, type Bar } from './svg-chart'
 import { formatBytes } from './text-table'

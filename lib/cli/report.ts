@@ -1,5 +1,5 @@
 import { writeFile } from 'node:fs/promises'
-import { failOnProblems, problemLine } from './checkpoint-scan'
+import { failOnProblems, problemLine } from './checkpoint-summary'
 import { loadCheckpoint, type ReadOptions } from './load-checkpoint'
 import { renderReport } from './report-html'
 

@@ -1,4 +1,4 @@
-import { failOnProblems, problemLine } from './checkpoint-scan'
+import { failOnProblems, problemLine } from './checkpoint-summary'
 import { loadCheckpoint, type ReadOptions } from './load-checkpoint'
 
 /**

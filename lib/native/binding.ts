@@ -105,6 +105,7 @@ export interface NativeDatabase {
   approximateSize(cf: number, begin: Uint8Array, end: Uint8Array): number
   nowSeconds(): number
   checkpoint(directory: string): Promise<{ directory: string; sequenceNumber: number }>
+  checkpointSync(directory: string): { directory: string; sequenceNumber: number }
   liveFiles(): NativeLiveFile[]
   ingest(cf: number, files: string[], options: { moveFiles?: boolean }): Promise<void>
   deleteFilesInRange(cf: number, begin: Uint8Array, end: Uint8Array): Promise<void>

@@ -202,6 +202,14 @@ export class RocksDB {
     return this.native.checkpoint(directory)
   }
 
+  /**
+   * `checkpoint` on the calling thread: the copy holds exactly the writes made before the call,
+   * none made after (an incremental snapshot's synchronous part).
+   */
+  checkpointSync(directory: string): { directory: string; sequenceNumber: number } {
+    return this.native.checkpointSync(directory)
+  }
+
   /** The SST files of the database with their column family, level, key range and sizes. */
   liveFiles(): LiveFile[] {
     return this.native.liveFiles()

@@ -61,7 +61,7 @@ export async function restoreFull(
       options.signal?.throwIfAborted()
       snapshots.push(await verifiedSnapshot(target, handle, storage, downloads, options.signal))
     }
-    checkStatesAgree(snapshots)
+    checkStatesAgree(snapshots.map(({ handle, metadata }) => ({ name: handle.stream.key, metadata })))
     options.signal?.throwIfAborted()
     await target.clear()
     const families = snapshots.map(({ metadata }) => new Map(metadata.states.map((state) => [state.kvStateId, target.restoreState(state)])))
@@ -168,7 +168,8 @@ function checkOffsetsAgainstIndex(reader: FullSnapshotReader, handle: FullKeyedS
   })
 }
 
-function checkAgainstTarget(metadata: SnapshotMetadata, target: RestoreTarget): void {
+/** A snapshot's keys must be laid out as the target's: same key groups, same key serializer. */
+export function checkAgainstTarget(metadata: SnapshotMetadata, target: Pick<RestoreTarget, 'maxParallelism' | 'keySerializer'>): void {
   if (metadata.maxParallelism !== target.maxParallelism) {
     throw new IncompatibleStateError(
       `the snapshot has maxParallelism ${metadata.maxParallelism}, this backend ${target.maxParallelism}: key groups would not match`,
@@ -179,19 +180,22 @@ function checkAgainstTarget(metadata: SnapshotMetadata, target: RestoreTarget): 
   }
 }
 
-/** Every handle that records a state must record it alike (kind, serializers), before any is registered. */
-function checkStatesAgree(snapshots: readonly VerifiedSnapshot[]): void {
-  const seen = new Map<string, { meta: SnapshotStateMeta; stream: string }>()
-  for (const { handle, metadata } of snapshots) {
+/**
+ * Every snapshot (named by its stream or metadata file) that records a state must record it alike
+ * (kind, serializers), before any is registered.
+ */
+export function checkStatesAgree(snapshots: readonly { name: string; metadata: SnapshotMetadata }[]): void {
+  const seen = new Map<string, { meta: SnapshotStateMeta; snapshot: string }>()
+  for (const { name, metadata } of snapshots) {
     for (const meta of metadata.states) {
       const first = seen.get(meta.name)
       if (first === undefined) {
-        seen.set(meta.name, { meta, stream: handle.stream.key })
+        seen.set(meta.name, { meta, snapshot: name })
         continue
       }
       const problem = incompatibility(first.meta, meta)
       if (problem !== undefined) {
-        throw new IncompatibleStateError(`snapshots '${first.stream}' and '${handle.stream.key}' disagree about state '${meta.name}': ${problem}`)
+        throw new IncompatibleStateError(`snapshots '${first.snapshot}' and '${name}' disagree about state '${meta.name}': ${problem}`)
       }
     }
   }

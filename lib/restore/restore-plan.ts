@@ -1,6 +1,6 @@
 import { InvalidHandleSetError } from '../errors'
 import { KeyGroupRange, type KeyGroupRangeJSON } from '../keygroups/key-group-range'
-import type { FullKeyedStateHandle } from '../snapshot/keyed-state-handle'
+import type { KeyedStateHandle } from '../snapshot/keyed-state-handle'
 
 /**
  * The handles a restore of `range` reads, after checking that together they are one checkpoint
@@ -8,17 +8,19 @@ import type { FullKeyedStateHandle } from '../snapshot/keyed-state-handle'
  * `range` exactly once. Handles of other workers' key groups are part of a valid set and are
  * simply not read. Anything else is an `InvalidHandleSetError` naming the key groups or ids.
  */
-export function planRestore(handles: readonly FullKeyedStateHandle[], range: KeyGroupRange): FullKeyedStateHandle[] {
+export function planRestore<H extends KeyedStateHandle>(handles: readonly H[], range: KeyGroupRange): H[] {
   if (handles.length === 0) return []
   const checkpointIds = new Set(handles.map((handle) => handle.checkpointId))
   if (checkpointIds.size > 1) {
     throw new InvalidHandleSetError(`the handles belong to different checkpoints (${[...checkpointIds].sort((a, b) => a - b).join(', ')}): restore one checkpoint`)
   }
+  const kinds = new Set(handles.map((handle) => handle.kind))
+  if (kinds.size > 1) throw new InvalidHandleSetError('the handles mix full and incremental snapshots: restore handles of one kind (a savepoint, or one incremental checkpoint)')
   const jobIds = new Set(handles.flatMap((handle) => (handle.jobId === undefined ? [] : [handle.jobId])))
   if (jobIds.size > 1) throw new InvalidHandleSetError(`the handles belong to different jobs (${[...jobIds].join(', ')})`)
   // How many handles cover each key group of the range.
   const coverage = new Uint32Array(range.numberOfKeyGroups)
-  const selected: FullKeyedStateHandle[] = []
+  const selected: H[] = []
   for (const handle of handles) {
     const handleRange = KeyGroupRange.fromJSON(handle.keyGroupRange)
     const mine = handleRange.intersection(range)

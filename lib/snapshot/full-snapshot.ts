@@ -11,17 +11,23 @@ import { checkpointFileKey } from '../storage/layout'
 import type { StateMeta } from '../state/state-meta'
 import { sealHandle, type FullKeyedStateHandle } from './keyed-state-handle'
 import { MemoryBatchSource, mergeByKeyGroup } from './merge-iterator'
-import type { SnapshotMetadata } from './state-snapshot-meta'
+import { snapshotMetadata } from './state-snapshot-meta'
 
 export interface SnapshotProgress {
+  /** Full snapshots: entries and key groups written so far (incremental checkpoints: 0). */
   entries: number
   keyGroups: number
+  /** Full snapshots: key and value bytes written; incremental checkpoints: bytes uploaded. */
   bytes: number
 }
 
 export interface SnapshotOptions {
-  /** 'savepoint' is always full and self-contained; today every snapshot is. */
+  /**
+   * Absent: incremental on a backend opened with `incremental: true`, else full. 'full' and
+   * 'savepoint' are always a full, self-contained snapshot (a savepoint references no shared file).
+   */
   type?: 'full' | 'savepoint'
+  /** Full snapshots only: incremental checkpoints upload RocksDB's SST files as they are. */
   compression?: Compression
   signal?: AbortSignal
   onProgress?: (progress: SnapshotProgress) => void
@@ -77,16 +83,7 @@ async function writeAndUpload(
   inputs: Parameters<typeof mergeByKeyGroup>[0],
 ): Promise<FullKeyedStateHandle> {
   const { signal, onProgress } = options
-  const metadata: SnapshotMetadata = {
-    format: 'rocksdb-keyed-state',
-    checkpointId,
-    backendId: source.backendId,
-    keySerializer: source.keySerializer,
-    maxParallelism: source.maxParallelism,
-    keyGroupRange: source.keyGroupRange.toJSON(),
-    rawTtlValues: true,
-    states: source.states.map((state, kvStateId) => ({ ...state.meta, kvStateId })),
-  }
+  const metadata = snapshotMetadata(source, checkpointId, source.states.map((state) => state.meta))
   await mkdir(source.workDirectory, { recursive: true })
   const fileName = `full-${checkpointId}-${randomUUID()}.rksf`
   const localPath = path.join(source.workDirectory, fileName)

@@ -11,7 +11,7 @@ export interface SnapshotStateMeta extends StateMeta {
   kvStateId: number
 }
 
-/** The JSON header of a full snapshot (and, later, of incremental metadata). */
+/** The JSON header of a full snapshot, and the content of an incremental checkpoint's metadata file. */
 export interface SnapshotMetadata {
   format: 'rocksdb-keyed-state'
   checkpointId: number
@@ -22,6 +22,24 @@ export interface SnapshotMetadata {
   /** Values carry their 4-byte TTL write time, so restore keeps every entry's expiry. */
   rawTtlValues: true
   states: SnapshotStateMeta[]
+}
+
+/** The metadata a snapshot of `source`'s states (in kvStateId order) records. */
+export function snapshotMetadata(
+  source: { backendId: string; keySerializer: string; maxParallelism: number; keyGroupRange: KeyGroupRange },
+  checkpointId: number,
+  states: readonly StateMeta[],
+): SnapshotMetadata {
+  return {
+    format: 'rocksdb-keyed-state',
+    checkpointId,
+    backendId: source.backendId,
+    keySerializer: source.keySerializer,
+    maxParallelism: source.maxParallelism,
+    keyGroupRange: source.keyGroupRange.toJSON(),
+    rawTtlValues: true,
+    states: states.map((meta, kvStateId) => ({ ...meta, kvStateId })),
+  }
 }
 
 const KINDS: readonly StateKind[] = ['value', 'list', 'map', 'reducing', 'aggregating', 'timers']

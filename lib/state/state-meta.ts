@@ -41,3 +41,8 @@ export function ttlDifference(registered: StateMeta, requested: StateMeta): stri
   const describe = ({ ttl }: StateMeta) => JSON.stringify(ttl)
   return describe(registered) === describe(requested) ? undefined : `TTL is ${describe(registered)}, requested ${describe(requested)}`
 }
+
+/** The column family options a state's data needs: list state holds timestamped elements, each with its own expiry. */
+export function stateColumnFamilyOptions(kind: StateKind, ttlSeconds: number): { ttlSeconds: number; timestampedList: boolean } {
+  return { ttlSeconds, timestampedList: kind === 'list' }
+}

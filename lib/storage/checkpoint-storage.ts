@@ -33,6 +33,29 @@ export interface JobCheckpoint {
  * altered file as `CorruptCheckpointError`. Keys read from handles that escape the storage (`..`,
  * absolute paths, symlinks out of a local root) are refused with `CorruptCheckpointError`; invalid
  * keys passed to writes are a `RangeError`.
+ *
+ * Shared files (incremental checkpoints). A file may be referenced by the handles of many
+ * checkpoints: an incremental checkpoint references the SST files an earlier one uploaded (keys
+ * under `shared/<backendId>/`, see layout.ts) instead of uploading them again. Every
+ * implementation keeps this contract, stated in keys and handles only, never in paths:
+ * - A reference is any `FileRef` (an object with `key`, `size` and `sha256`) anywhere inside a
+ *   handle given to `completeCheckpoint` (`collectFileRefs` finds them); the storage needs no
+ *   knowledge of handle kinds.
+ * - A key is deleted (by retention in `completeCheckpoint`, `discardCheckpoint`,
+ *   `deleteUnreferencedFiles` or `collectGarbage`) only when no complete job checkpoint of ANY job
+ *   in this storage (nor one whose discard is still in progress) references it. Deleting is the
+ *   last step of a discard, after the manifest stopped counting as complete, so a crash at any
+ *   point leaves every complete checkpoint whole; what a crash leaves behind is deleted by the next
+ *   discard or `collectGarbage`.
+ * - Writers never share keys: backend ids (random per backend) are part of every key a backend
+ *   writes, and a backend writes a shared file under a fresh key each time it uploads one. So
+ *   several backends, of one job or of several, write into one root without interfering, and
+ *   deleting the keys of an aborted snapshot never removes a file another snapshot wrote.
+ * - A file referenced by a snapshot that is not complete yet (uploaded, or referenced from the
+ *   last complete checkpoint) is protected only by that checkpoint's references and by the grace
+ *   period of `collectGarbage`; `completeCheckpoint` checks every referenced file is present, so a
+ *   file deleted meanwhile makes it fail (`CorruptCheckpointError`) rather than record a checkpoint
+ *   that cannot be restored.
  */
 export interface CheckpointStorage {
   /** Streams a local file to `key` (replacing what is there), hashing it on the way. */
@@ -43,7 +66,12 @@ export interface CheckpointStorage {
    * (else as `uploadFile`). Saves a full snapshot a second copy and a second hash.
    */
   adoptFile?(localPath: string, key: string, digest: { size: number; sha256: string }, options?: TransferOptions): Promise<FileRef>
-  /** Several `uploadFile`s through the storage's bounded pool; results in the input's order. */
+  /**
+   * Several `uploadFile`s through the storage's bounded pool (at most its concurrency at once);
+   * results in the input's order. On the first failure or abort no further upload starts and the
+   * promise rejects once the running ones settled; files already uploaded stay (the caller deletes
+   * them with `deleteUnreferencedFiles`).
+   */
   uploadFiles(files: readonly { localPath: string; key: string }[], options?: TransferOptions): Promise<FileRef[]>
   /** Writes bytes, or a stream of chunks, to `key` (replacing what is there). */
   writeFile(key: string, data: Uint8Array | AsyncIterable<Uint8Array>, options?: TransferOptions): Promise<FileRef>
@@ -53,7 +81,7 @@ export interface CheckpointStorage {
    * directory and replacing what is there; on failure `localPath` is left as it was.
    */
   downloadFile(ref: FileRef, localPath: string, options?: DownloadOptions): Promise<void>
-  /** Several `downloadFile`s through the storage's bounded pool. */
+  /** Several `downloadFile`s through the storage's bounded pool; each file is verified (size, SHA-256) as `downloadFile` does. */
   downloadFiles(files: readonly { ref: FileRef; localPath: string }[], options?: DownloadOptions): Promise<void>
   /** The whole of a small file (metadata, manifests), verified. */
   readFile(ref: FileRef, options?: TransferOptions): Promise<Buffer>

@@ -18,6 +18,11 @@ const MARKER_CONTENT = `${JSON.stringify({ format: 'rocksdb-keyed-state-instance
  */
 const ROCKSDB_FILE = /^(CURRENT|IDENTITY|LOCK|LOG(\.old\.\d+)?|(MANIFEST|OPTIONS|METADB)-\d+(\.dbtmp)?|\d+\.(log|sst|ldb|blob|dbtmp))$/
 
+/** Whether `name` is one of RocksDB's file names (see ROCKSDB_FILE). */
+export function isRocksDBFile(name: string): boolean {
+  return ROCKSDB_FILE.test(name)
+}
+
 /** A directory an open may use, and how to undo what claiming it did. */
 export interface ClaimedDirectory {
   /** False for an instance that existed before (its RocksDB files are not this open's to remove). */
@@ -97,7 +102,7 @@ async function claimEmpty(dir: string, absolute: string, made: string[]): Promis
       await rm(marker, { force: true })
       await closeDatabase()
       for (const entry of await readdir(absolute)) {
-        if (ROCKSDB_FILE.test(entry)) await rm(path.join(absolute, entry), { force: true })
+        if (isRocksDBFile(entry)) await rm(path.join(absolute, entry), { force: true })
       }
       await removeMadeDirectories()
     },

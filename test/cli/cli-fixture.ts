@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process'
 import path from 'node:path'
-import { assignToKeyGroup, FsCheckpointStorage, KeyGroupRange, KeyedStateBackend, ManualClock, Serializers as S, type KeyedStateHandle } from '../../lib'
+import { assignToKeyGroup, FsCheckpointStorage, KeyGroupRange, KeyedStateBackend, ManualClock, Serializers as S, type FullKeyedStateHandle, type IncrementalKeyedStateHandle, type KeyedStateHandle } from '../../lib'
 import type { Compression } from '../../lib/format'
 
 const root = path.join(__dirname, '..', '..')
@@ -13,10 +13,18 @@ export const USERS = 40
 /** Each user's list elements, added one second apart. */
 export const PAGES_PER_USER = 3
 
-export interface JobCheckpointFixture {
+export interface JobCheckpointFixture<H extends KeyedStateHandle = FullKeyedStateHandle> {
   storageRoot: string
-  handles: KeyedStateHandle[]
+  handles: H[]
   checkpointId: number
+}
+
+interface FixtureOptions {
+  workers?: number
+  compression?: Compression
+  maxParallelism?: number
+  /** Incremental checkpoints (RocksDB checkpoint files) instead of full snapshots. */
+  incremental?: boolean
 }
 
 /**
@@ -24,10 +32,9 @@ export interface JobCheckpointFixture {
  * TTL of 100 s, a list state with a TTL of 100 s (elements written at WRITE_TIME, +1, +2), a map
  * state without TTL and event-time timers, one per user, at 1000 + user.
  */
-export async function makeJobCheckpoint(
-  dir: string,
-  options: { workers?: number; compression?: Compression; maxParallelism?: number } = {},
-): Promise<JobCheckpointFixture> {
+export async function makeJobCheckpoint(dir: string, options?: FixtureOptions & { incremental?: false }): Promise<JobCheckpointFixture>
+export async function makeJobCheckpoint(dir: string, options: FixtureOptions & { incremental: true }): Promise<JobCheckpointFixture<IncrementalKeyedStateHandle>>
+export async function makeJobCheckpoint(dir: string, options: FixtureOptions = {}): Promise<JobCheckpointFixture<KeyedStateHandle>> {
   const workers = options.workers ?? 2
   const maxParallelism = options.maxParallelism ?? MAX_PARALLELISM
   const storageRoot = path.join(dir, 'checkpoints')
@@ -36,7 +43,16 @@ export async function makeJobCheckpoint(
   for (let index = 0; index < workers; index++) {
     const clock = new ManualClock(WRITE_TIME)
     const keyGroupRange = KeyGroupRange.forOperator(maxParallelism, workers, index)
-    const backend = await KeyedStateBackend.open({ path: path.join(dir, `worker-${index}`), keySerializer: S.string, maxParallelism, keyGroupRange, clock, jobId: JOB })
+    const backend = await KeyedStateBackend.open({
+      path: path.join(dir, `worker-${index}`),
+      keySerializer: S.string,
+      maxParallelism,
+      keyGroupRange,
+      clock,
+      jobId: JOB,
+      storage,
+      incremental: options.incremental === true,
+    })
     const count = backend.valueState('count', S.int64, { ttl: { seconds: 100 } })
     const pages = backend.listState('pages', S.string, { ttl: { seconds: 100 } })
     const carts = backend.mapState('cart', S.string, S.int32)

@@ -9,7 +9,6 @@ import {
   RocksDB,
   RocksDBError,
   Serializers as S,
-  UnsupportedOptionError,
 } from '../../lib'
 import { filesUnder, sha256 } from '../storage/helpers'
 import { MAX_PARALLELISM, useSnapshotFixture } from '../snapshot/snapshot-fixture'
@@ -95,11 +94,11 @@ describe('regression: a failed open never deletes what it did not create', () =>
     expect(backend.workDirectory.startsWith(instance + path.sep)).toBe(true)
   })
 
-  it('refuses unknown options and incremental: true, naming them, before creating anything', async () => {
+  it('refuses unknown options and a non-boolean incremental, naming them, before creating anything', async () => {
     const instance = fixture.tempDir('instance')
     await expect(KeyedStateBackend.open({ ...options(instance), restorFrom: [] } as never)).rejects.toThrow(/unknown option 'restorFrom'/)
-    const incremental = KeyedStateBackend.open({ ...options(instance), incremental: true } as never)
-    await expect(incremental).rejects.toBeInstanceOf(UnsupportedOptionError)
+    const incremental = KeyedStateBackend.open({ ...options(instance), incremental: 'yes' } as never)
+    await expect(incremental).rejects.toBeInstanceOf(TypeError)
     await expect(incremental).rejects.toThrow(/'incremental'/)
     await expect(KeyedStateBackend.open({ ...options(instance), clock: Date } as never)).rejects.toThrow(/clock/)
     await expect(KeyedStateBackend.open({ ...options(instance), storage: {} } as never)).rejects.toThrow(/storage/)

@@ -20,8 +20,17 @@ export function useSnapshotFixture() {
       storage ??= new FsCheckpointStorage(tempDir('checkpoints'))
       return storage
     },
+    /** A backend on the whole range; `storage` defaults to this fixture's when restoring. */
     async backend(
-      options: { range?: KeyGroupRange; restoreFrom?: unknown[]; clock?: ManualClock; path?: string } = {},
+      options: {
+        range?: KeyGroupRange
+        restoreFrom?: unknown[]
+        clock?: ManualClock
+        path?: string
+        storage?: FsCheckpointStorage
+        incremental?: boolean
+        jobId?: string
+      } = {},
     ): Promise<KeyedStateBackend<string>> {
       const backend = await KeyedStateBackend.open({
         path: options.path ?? tempDir('instance'),
@@ -29,8 +38,10 @@ export function useSnapshotFixture() {
         maxParallelism: MAX_PARALLELISM,
         keyGroupRange: options.range ?? new KeyGroupRange(0, MAX_PARALLELISM - 1),
         restoreFrom: options.restoreFrom,
-        storage: options.restoreFrom === undefined ? undefined : this.storage(),
+        storage: options.storage ?? (options.restoreFrom === undefined ? undefined : this.storage()),
         clock: options.clock,
+        incremental: options.incremental,
+        jobId: options.jobId,
       })
       open.push(backend)
       return backend
