@@ -7,7 +7,8 @@
  * checks every key's state against the stream: exactly-once, across a rescale.
  *
  *   npm run demo            (or: rocksdb-keyed-state demo --workers 3 --rescale-to 2)
- *   options: --workers N --rescale-to M --events E --keep <dir> (keep the checkpoints) --json
+ *   options: --workers N --rescale-to M --events E --incremental (incremental checkpoints instead of
+ *   full snapshots) --keep <dir> (keep the checkpoints) --json
  *
  * The main thread plays the source (a replayable log, like a Kafka partition) and the checkpoint
  * coordinator; the workers are the operators.
@@ -70,6 +71,7 @@ const userKey = (user: number) => `user-${user}`
 interface WorkerSetup {
   index: number
   parallelism: number
+  incremental: boolean
   directory: string
   storageRoot: string
   restoreFrom: KeyedStateHandle[]
@@ -92,7 +94,7 @@ type FromWorker =
 /** What a worker reports per key at the end, to be checked against the stream. */
 type KeyResult = [key: string, count: number, pages: string, visits: string, sessions: number]
 
-async function runWorker({ index, parallelism, directory, storageRoot, restoreFrom }: WorkerSetup): Promise<void> {
+async function runWorker({ index, parallelism, incremental, directory, storageRoot, restoreFrom }: WorkerSetup): Promise<void> {
   const port = parentPort!
   const post = (message: FromWorker) => port.postMessage(message)
   const storage = new FsCheckpointStorage(storageRoot)
@@ -105,6 +107,7 @@ async function runWorker({ index, parallelism, directory, storageRoot, restoreFr
     restoreFrom, // [] on the first run; the latest checkpoint's handles (any number of them) after a restart
     storage,
     jobId: JOB_ID,
+    incremental, // true: each checkpoint uploads only the RocksDB files the last completed one lacked
   })
   const restoreMs = performance.now() - started
   // Short TTLs, so that the report of a demo run shows a spread of ages; longer than the run.
@@ -201,6 +204,7 @@ class Job {
 
   constructor(
     readonly parallelism: number,
+    private readonly incremental: boolean,
     private readonly events: Events,
     private readonly storage: FsCheckpointStorage,
     private readonly offsets: Map<number, number>,
@@ -214,6 +218,7 @@ class Job {
       const setup: WorkerSetup = {
         index,
         parallelism: this.parallelism,
+        incremental: this.incremental,
         directory: path.join(workDir, 'instances', `${this.stats.phase}-${index}`),
         storageRoot: this.storage.root,
         restoreFrom,
@@ -358,7 +363,7 @@ function expectedResults(events: Events): Map<string, KeyResult> {
 }
 
 function parseArguments(argv: string[]) {
-  const options = { workers: 3, rescaleTo: 2, events: 120_000, keep: undefined as string | undefined, json: false }
+  const options = { workers: 3, rescaleTo: 2, events: 120_000, incremental: false, keep: undefined as string | undefined, json: false }
   for (let i = 0; i < argv.length; i++) {
     const value = () => argv[++i] ?? ''
     const count = (name: string) => {
@@ -371,6 +376,7 @@ function parseArguments(argv: string[]) {
     else if (argv[i] === '--events') options.events = count('--events')
     else if (argv[i] === '--keep') options.keep = path.resolve(value())
     else if (argv[i] === '--json') options.json = true
+    else if (argv[i] === '--incremental') options.incremental = true
     else throw new RangeError(`unknown argument ${argv[i]}`)
   }
   return options
@@ -389,7 +395,7 @@ async function main(): Promise<void> {
     // Run 1: N workers from scratch, checkpointing every few seconds, and at 30% and 50% of the
     // stream when the clock has not (a fast machine, a short stream); stopped past 60%, between two
     // checkpoints, so that the restart has events to replay.
-    const first = new Job(options.workers, events, storage, offsets, 'run')
+    const first = new Job(options.workers, options.incremental, events, storage, offsets, 'run')
     await first.start(workDir, [])
     let stoppedAt = 0
     for (const [share, checkpoints] of [[0.3, 1], [0.5, 2]] as const) {
@@ -403,7 +409,7 @@ async function main(): Promise<void> {
     // Run 2: M workers, each restoring its key groups from the latest complete checkpoint.
     const latest = (await storage.latestCheckpoint(JOB_ID))!
     const resumeAt = offsets.get(latest.checkpointId)!
-    const second = new Job(options.rescaleTo, events, storage, offsets, 'restart')
+    const second = new Job(options.rescaleTo, options.incremental, events, storage, offsets, 'restart')
     await second.start(workDir, latest.handles as KeyedStateHandle[])
     const position = await second.run(resumeAt, options.events)
     await second.checkpoint(position)

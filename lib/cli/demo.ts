@@ -7,6 +7,7 @@ export interface DemoOptions {
   workers: number
   rescaleTo: number
   events: number
+  incremental?: boolean
   keep?: string
   json?: boolean
 }
@@ -23,6 +24,7 @@ export async function runDemo(options: DemoOptions): Promise<void> {
   if (fromSource && !existsSync(source)) throw new CliError('the multi-worker example is not installed with this package', ExitCode.failure)
   const args = ['--workers', String(options.workers), '--rescale-to', String(options.rescaleTo), '--events', String(options.events)]
   if (options.keep !== undefined) args.push('--keep', path.resolve(options.keep))
+  if (options.incremental === true) args.push('--incremental')
   if (options.json === true) args.push('--json')
   // From source, tsx resolves 'rocksdb-keyed-state' to lib/ through the clone's tsconfig.json.
   const result = spawnSync(process.execPath, [...entry, ...args], { stdio: 'inherit', cwd: fromSource ? path.join(__dirname, '..', '..') : undefined })

@@ -41,6 +41,7 @@ export function buildProgram(): Command {
     .addOption(new Option('--workers <n>', 'workers before the restart').default(3).argParser(positiveInteger))
     .addOption(new Option('--rescale-to <n>', 'workers after the restart').default(2).argParser(positiveInteger))
     .addOption(new Option('--events <n>', 'events in the stream').default(120_000).argParser(positiveInteger))
+    .option('--incremental', 'take incremental checkpoints instead of full snapshots')
     .option('--keep <dir>', 'keep the checkpoints in <dir> (for inspect, verify and report) instead of a temporary directory')
     .option('--json', 'print the summary as JSON')
     .action(runDemo)

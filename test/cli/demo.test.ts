@@ -26,6 +26,18 @@ describe('rocksdb-keyed-state demo (examples/multi-worker.ts)', () => {
     expect(runCli(['verify', `${keep}/checkpoints`]).status).toBe(0)
   })
 
+  it('--incremental: the same exact totals from incremental checkpoints, which inspect reads without a problem', () => {
+    const keep = tempDir('demo')
+    const result = runCli(['demo', '--incremental', '--workers', '2', '--rescale-to', '1', '--events', '10000', '--keep', keep, '--json'])
+    expect(result.status).toBe(0)
+    const report = JSON.parse(result.stdout)
+    expect(report.problems).toEqual([])
+    expect(report.replayedEvents).toBeGreaterThan(0)
+    const inspected = JSON.parse(runCli(['inspect', `${keep}/checkpoints`, '--json']).stdout)
+    expect(inspected.summary.handles.map((h: { kind: string }) => h.kind)).toEqual(['incremental'])
+    expect(inspected.problems).toEqual([])
+  })
+
   it('refuses a bad worker count as a usage error', () => {
     const result = runCli(['demo', '--workers', '0'])
     expect(result.status).toBe(2)
