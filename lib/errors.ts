@@ -157,6 +157,22 @@ export class CorruptDataError extends KeyedStateError {
   }
 }
 
+/**
+ * Checkpoint storage could not be reached or refused a request: a remote store (S3) still failing
+ * after its retries, or answering with an error other than throttling. `cause` is the underlying
+ * error; `attempts` how many times the request was sent. Nothing the failed operation wrote counts
+ * as stored.
+ */
+export class CheckpointStorageError extends KeyedStateError {
+  constructor(
+    message: string,
+    readonly attempts: number,
+    options?: { cause?: unknown },
+  ) {
+    super('CheckpointStorage', message, options)
+  }
+}
+
 /** Builds the error the native layer reports; `code` picks the class. */
 export function errorFromNative(code: string, message: string): KeyedStateError {
   switch (code) {

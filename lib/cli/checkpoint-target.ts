@@ -3,7 +3,7 @@ import { readFile, stat } from 'node:fs/promises'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { CheckpointStorage } from '../storage/checkpoint-storage'
-import { FsCheckpointStorage } from '../storage/fs-checkpoint-storage'
+import { openCheckpointStorage } from '../storage/open-checkpoint-storage'
 import { parseManifestKey } from '../storage/layout'
 import { CliError, ExitCode } from './exit-codes'
 
@@ -46,22 +46,27 @@ const URL_SCHEME = /^[a-z][a-z0-9+.-]*:\/\//i
  *   is `--storage`, else the nearest directory at or above the file that holds the first handle's files.
  */
 export async function resolveTarget(argument: string, options: TargetOptions = {}): Promise<CheckpointTarget> {
-  if (URL_SCHEME.test(argument) && !argument.startsWith('file://')) {
+  if (URL_SCHEME.test(argument) && !argument.startsWith('file:')) {
     return fromStorageRoot(openStorage(argument), argument, options.job)
   }
-  const file = argument.startsWith('file://') ? fileURLToPath(argument) : argument
+  const file = argument.startsWith('file:') ? fileURLToPath(argument) : argument
   const stats = await stat(file).catch(() => undefined)
   if (stats === undefined) throw new CliError(`${argument}: no such file or directory`, ExitCode.usage)
   if (stats.isDirectory()) return fromStorageRoot(openStorage(file), path.resolve(file), options.job)
   return fromJsonFile(file, options)
 }
 
-/** A checkpoint storage for a directory (or, once supported, a URL). */
+/**
+ * The checkpoint storage a directory, `file:` URL or `s3://bucket/prefix` names (S3's endpoint and
+ * credentials come from the AWS environment: AWS_ENDPOINT_URL_S3, AWS_ACCESS_KEY_ID, ...).
+ */
 export function openStorage(location: string): CheckpointStorage {
-  if (URL_SCHEME.test(location) && !location.startsWith('file://')) {
-    throw new CliError(`${location}: only filesystem storage is supported by this version (a directory or file:// URL)`, ExitCode.usage)
+  try {
+    return openCheckpointStorage(location)
+  } catch (error) {
+    if (error instanceof RangeError || error instanceof TypeError) throw new CliError(`${location}: ${error.message}`, ExitCode.usage)
+    throw error
   }
-  return new FsCheckpointStorage(location.startsWith('file://') ? fileURLToPath(location) : location)
 }
 
 async function fromStorageRoot(storage: CheckpointStorage, location: string, job: string | undefined): Promise<CheckpointTarget> {

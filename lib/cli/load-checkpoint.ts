@@ -18,5 +18,7 @@ export async function loadCheckpoint(argument: string, options: ReadOptions): Pr
     return await scanCheckpoint(target, { now: options.now, onProgress: (done, total) => bar.update(done, total) })
   } finally {
     bar.stop()
+    // An S3 storage's client keeps connections open, which would keep the process alive.
+    await (target.storage as { destroy?: () => Promise<void> }).destroy?.()
   }
 }

@@ -99,7 +99,7 @@ describe('rocksdb-keyed-state usage errors', () => {
     [['inpsect', '.'], "unknown command 'inpsect'"],
     [['inspect', '.', '--now', 'soon'], "option '--now <seconds>' argument 'soon' is invalid. expected a non-negative integer"],
     [['report', '.'], "required option '--html <file>' not specified"],
-    [['verify', 's3://bucket/prefix'], 's3://bucket/prefix: only filesystem storage is supported by this version (a directory or file:// URL)'],
+    [['verify', 'ftp://host/checkpoints'], "ftp://host/checkpoints: unsupported checkpoint storage URL scheme 'ftp:' in 'ftp://host/checkpoints' (use s3://, file: or a path)"],
   ])('%j exits 2 with one line', (args, message) => {
     const result = runCli(args)
     expect(result.status).toBe(2)
