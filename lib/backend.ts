@@ -14,7 +14,7 @@ import { startIncrementalSnapshot } from './snapshot/incremental-snapshot'
 import type { SnapshotStateMeta } from './snapshot/state-snapshot-meta'
 import type { CheckpointStorage } from './storage/checkpoint-storage'
 import type { FileRef } from './storage/file-ref'
-import { claimInstanceDirectory, missingManifest } from './storage/instance-directory'
+import { claimInstanceDirectory, interruptedDatabase } from './storage/instance-directory'
 import { checkCheckpointId, checkJobId } from './storage/layout'
 import { murmurHash, checkMaxParallelism } from './keygroups/assignment'
 import { CompositeKeyBuilder } from './keygroups/composite-key'
@@ -868,7 +868,7 @@ function describeKey(key: unknown): string {
 
 /**
  * Opens the instance's database. One whose files a killed restore was replacing (CURRENT names a
- * missing MANIFEST) holds nothing worth keeping, as every open replaces its states: with handles to
+ * missing MANIFEST, or is missing beside RocksDB's files) holds nothing worth keeping, as every open replaces its states: with handles to
  * restore it is removed and opened anew; without, it is an InterruptedRestoreError saying how to recover.
  */
 async function openInstanceDatabase(instancePath: string, clock: ManualClock | undefined, restoring: boolean): Promise<RocksDB> {
@@ -877,11 +877,11 @@ async function openInstanceDatabase(instancePath: string, clock: ManualClock | u
     return await open()
   } catch (error) {
     if (error instanceof LockedError) throw error
-    const manifest = await missingManifest(instancePath)
-    if (manifest === undefined) throw error
+    const problem = await interruptedDatabase(instancePath, error)
+    if (problem === undefined) throw error
     if (!restoring) {
       throw new InterruptedRestoreError(
-        `the database in '${instancePath}' is incomplete: its CURRENT names ${manifest}, which is missing (a restore was killed while it replaced the database files). ` +
+        `the database in '${instancePath}' is incomplete: ${problem} (a restore was killed while it replaced the database files). ` +
           'Open it again with restoreFrom (the checkpoint to restore), or remove the directory',
       )
     }

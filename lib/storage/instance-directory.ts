@@ -189,12 +189,19 @@ async function readMarker(dir: string): Promise<string> {
 }
 
 /**
- * The MANIFEST that the database's CURRENT names when that file is missing, else `undefined` (no
- * CURRENT, or its MANIFEST is there): the mark of a database whose files were being replaced.
+ * What is wrong with a database whose files were being replaced (a restore killed meanwhile), given
+ * the error its open failed with, else `undefined`: its CURRENT names a MANIFEST that is missing, or
+ * there was no CURRENT beside RocksDB's other files. RocksDB 7.8 then creates a new database over
+ * them; 9.x refuses "While creating a new Db" (having already written a new CURRENT, so only its
+ * message tells).
  */
-export async function missingManifest(instancePath: string): Promise<string | undefined> {
+export async function interruptedDatabase(instancePath: string, openError: unknown): Promise<string | undefined> {
+  if (openError instanceof Error && openError.message.includes('While creating a new Db')) {
+    return `it had no CURRENT beside files of an earlier database (${openError.message})`
+  }
   const current = await readFile(path.join(instancePath, CURRENT), 'utf8').catch(() => undefined)
   const manifest = current?.trim()
   if (manifest === undefined || !/^MANIFEST-\d+$/.test(manifest)) return undefined
-  return (await stat(path.join(instancePath, manifest)).catch(() => undefined)) === undefined ? manifest : undefined
+  const present = (await stat(path.join(instancePath, manifest)).catch(() => undefined)) !== undefined
+  return present ? undefined : `its CURRENT names ${manifest}, which is missing`
 }
