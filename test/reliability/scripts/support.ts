@@ -1,0 +1,49 @@
+// Shared by the reliability scripts, which run in child processes: temporary directories,
+// the one-line report the tests parse, the typed-error check, and a small data set.
+import { mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { KeyedStateError, RocksDBError } from '../../../lib/errors'
+import type { ColumnFamily } from '../../../lib/native'
+
+/** A fresh directory under the system temp dir; the test's child process owns it. */
+export function tempBase(prefix: string): string {
+  return mkdtempSync(path.join(tmpdir(), `rks-${prefix}-`))
+}
+
+/** Prints the script's result as the line test/helpers/child-report.ts looks for. */
+export function report(result: unknown): void {
+  console.log(`REPORT ${JSON.stringify(result)}`)
+}
+
+/** Runs a script's main; a rejection is printed and fails the process (exit 1). */
+export function runMain(main: () => Promise<void>): void {
+  main().catch((error: unknown) => {
+    console.error(error)
+    process.exit(1)
+  })
+}
+
+/** The errors a misused call may end in: argument errors and the library's own errors. */
+export function isTypedError(error: unknown): boolean {
+  return error instanceof TypeError || error instanceof RangeError || error instanceof KeyedStateError
+}
+
+/**
+ * How a call ended: 'ok', or the class of what it threw (sync) or rejected with (async),
+ * with the code of a RocksDBError ('RocksDBError:ColumnFamilyDropped').
+ */
+export async function outcome(call: () => unknown): Promise<string> {
+  try {
+    await call()
+    return 'ok'
+  } catch (error) {
+    if (error instanceof RocksDBError) return `RocksDBError:${error.code}`
+    return error instanceof Error ? error.constructor.name : `non-error ${String(error)}`
+  }
+}
+
+/** Writes `count` entries `k<i>` → `v<i>` padded to `valueBytes`. */
+export function fill(cf: ColumnFamily, count: number, valueBytes = 16): void {
+  for (let i = 0; i < count; i++) cf.put(`k${String(i).padStart(7, '0')}`, `v${i}`.padEnd(valueBytes, '.'))
+}
