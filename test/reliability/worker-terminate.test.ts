@@ -1,0 +1,35 @@
+import path from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { childReport, expectCleanExit } from '../helpers/child-report'
+import { runScript } from '../helpers/run-script'
+
+const script = path.join(__dirname, 'scripts', 'worker-terminate.ts')
+
+/** Runs a mode in a child process, which must exit 0 by itself, and returns its report. */
+function run<T>(mode: string): T {
+  const result = runScript(script, [mode])
+  expectCleanExit(result)
+  return childReport<T>(result)
+}
+
+// worker.terminate() gives exit code 1.
+const TERMINATED = 1
+
+describe('ending worker threads never takes the process down or loses the database', () => {
+  it('worker.terminate() during each async operation (nextvAsync, compactRange, flush, checkpoint, ingest, SST writer finish, close) and a synchronous get loop, at the 1st and 3rd round', () => {
+    const results = run<Record<string, { exitCode: number; prefilled: number }>>('each')
+    expect(Object.keys(results)).toHaveLength(16)
+    for (const [task, { exitCode, prefilled }] of Object.entries(results)) {
+      // The main thread reopened the database: the worker's cleanup released it, data intact.
+      expect({ task, exitCode, prefilled }).toEqual({ task, exitCode: TERMINATED, prefilled: 20_000 })
+    }
+  })
+
+  it('100 workers open, write, leave work in flight and are terminated; every database reopens with its writes', () => {
+    expect(run('many')).toEqual({ workers: 100, exitCodes: [TERMINATED], written: [100] })
+  })
+
+  it('a worker calling process.exit() ends only itself; its acknowledged writes survive', () => {
+    expect(run('exit')).toEqual({ exitCode: 3, prefilled: 20_000, written: 100 })
+  })
+})
