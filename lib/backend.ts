@@ -128,7 +128,9 @@ export class KeyedStateBackend<K> implements StateContext<K> {
 
   static async open<K>(options: KeyedStateBackendOptions<K>): Promise<KeyedStateBackend<K>> {
     validateOptions(options)
-    const db = await RocksDB.open(options.path, { clock: options.clock })
+    // No WAL: the backend's durability is its checkpoint, and it starts from one (or from
+    // nothing) on every open, so a log of writes since would only cost time.
+    const db = await RocksDB.open(options.path, { clock: options.clock, wal: false })
     try {
       // A backend starts from nothing (or from what it restores): state left in the
       // directory by an earlier run is not part of any checkpoint. Dropped under RocksDB's

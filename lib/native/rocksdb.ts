@@ -1,5 +1,5 @@
 import { binding, type NativeDatabase, type NativeLiveFile, type NativeMemoryBudget } from './binding'
-import { toBytes, type Bytes } from './bytes'
+import { checkRange, toBytes, type Bytes } from './bytes'
 import { ColumnFamily } from './column-family'
 import { ManualClock } from './clock'
 import { Snapshot } from './snapshot'
@@ -21,7 +21,12 @@ export interface OpenOptions {
   createIfMissing?: boolean
   errorIfExists?: boolean
   readOnly?: boolean
-  /** Write-ahead log. Off by default: state is made durable by checkpoints. */
+  /**
+   * Write-ahead log (default on, unsynced as RocksDB's default): every acknowledged write
+   * survives the process ending, `process.exit()` and crashes of it included. Off, writes live
+   * in memory until a flush, checkpoint or `close()`; for callers whose durability is a
+   * checkpoint (KeyedStateBackend turns it off).
+   */
   wal?: boolean
   /** The byte merge() puts between operands (default ',' = 0x2C, as list state expects). */
   mergeDelimiter?: number | string
@@ -165,7 +170,10 @@ export class RocksDB {
 
   /** Compacts [begin, end) (all when absent), dropping expired and deleted entries. */
   async compactRange(family: ColumnFamily, begin?: Bytes, end?: Bytes): Promise<void> {
-    return this.native.compactRange(family.id, begin === undefined ? null : toBytes(begin), end === undefined ? null : toBytes(end))
+    const from = begin === undefined ? null : toBytes(begin)
+    const to = end === undefined ? null : toBytes(end)
+    if (from !== null && to !== null) checkRange(from, to, 'compactRange')
+    return this.native.compactRange(family.id, from, to)
   }
 
   /** A RocksDB property such as 'rocksdb.estimate-num-keys'; undefined when unknown. */
@@ -175,7 +183,8 @@ export class RocksDB {
 
   /** Approximate bytes used by keys in [begin, end), memtables included. */
   approximateSize(family: ColumnFamily, begin: Bytes, end: Bytes): number {
-    return this.native.approximateSize(family.id, toBytes(begin), toBytes(end))
+    const [from, to] = [toBytes(begin), toBytes(end)]
+    return checkRange(from, to, 'approximateSize') ? this.native.approximateSize(family.id, from, to) : 0
   }
 
   /** The database's clock in seconds (the test clock when one was given). */
@@ -207,12 +216,16 @@ export class RocksDB {
 
   /** Drops whole SST files whose keys all lie in [begin, end): frees disk at once after a deleteRange. */
   async deleteFilesInRange(family: ColumnFamily, begin: Bytes, end: Bytes): Promise<void> {
-    return this.native.deleteFilesInRange(family.id, toBytes(begin), toBytes(end))
+    const [from, to] = [toBytes(begin), toBytes(end)]
+    checkRange(from, to, 'deleteFilesInRange')
+    return this.native.deleteFilesInRange(family.id, from, to)
   }
 
   /**
    * Waits for running asynchronous operations, releases every iterator, snapshot, batch and
-   * SST writer still open, and closes the database. Any later use throws ClosedError.
+   * SST writer still open, and closes the database. Any use from the moment it is called
+   * throws ClosedError. Rejects (the database is closed all the same) when RocksDB is in a
+   * background-error state or, with the WAL off, when the final flush of memtables fails.
    */
   async close(): Promise<void> {
     return this.native.close()
