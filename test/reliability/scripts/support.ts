@@ -1,14 +1,16 @@
 // Shared by the reliability scripts, which run in child processes: temporary directories,
 // the one-line report the tests parse, the typed-error check, and a small data set.
-import { mkdtempSync } from 'node:fs'
+import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { KeyedStateError, RocksDBError } from '../../../lib/errors'
 import type { ColumnFamily } from '../../../lib/native'
 
-/** A fresh directory under the system temp dir; the test's child process owns it. */
-export function tempBase(prefix: string): string {
-  return mkdtempSync(path.join(tmpdir(), `rks-${prefix}-`))
+/** A fresh directory under the system temp dir (or `parent`), removed when the process exits normally. */
+export function tempBase(prefix: string, parent = tmpdir()): string {
+  const dir = mkdtempSync(path.join(parent, `rks-${prefix}-`))
+  process.on('exit', () => rmSync(dir, { recursive: true, force: true }))
+  return dir
 }
 
 /** Prints the script's result as the line test/helpers/child-report.ts looks for. */
