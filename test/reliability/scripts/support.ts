@@ -6,10 +6,15 @@ import path from 'node:path'
 import { KeyedStateError, RocksDBError } from '../../../lib/errors'
 import type { ColumnFamily } from '../../../lib/native'
 
+const made: string[] = []
+process.on('exit', () => {
+  for (const dir of made) rmSync(dir, { recursive: true, force: true })
+})
+
 /** A fresh directory under the system temp dir (or `parent`), removed when the process exits normally. */
 export function tempBase(prefix: string, parent = tmpdir()): string {
   const dir = mkdtempSync(path.join(parent, `rks-${prefix}-`))
-  process.on('exit', () => rmSync(dir, { recursive: true, force: true }))
+  made.push(dir)
   return dir
 }
 
