@@ -4,15 +4,11 @@
 // anything else, a crash, or a database that stops accepting writes fails the run.
 // `fuzz-native.ts [runs] [seed]` reports { runs, calls, outcomes }.
 import fc from 'fast-check'
-import { existsSync } from 'node:fs'
 import path from 'node:path'
 import { RocksDB, type ColumnFamily, type Iterator, type Snapshot, type SstWriter, type WriteBatch } from '../../../lib/native'
 import { isTypedError, outcome, report, runMain, tempBase } from './support'
 
 const SEED = Number(process.argv[3] ?? 20261129)
-// The fuzz tests calls, not disks: its databases live in tmpfs where there is one (flush,
-// checkpoint and SST files then cost no fsync).
-const inMemory = existsSync('/dev/shm') ? '/dev/shm' : undefined
 const RUNS = Number(process.argv[2] ?? 10_000)
 const POOL = 16
 
@@ -232,16 +228,16 @@ async function open(w: World): Promise<void> {
 }
 
 runMain(async () => {
-  const w = { base: tempBase('fuzz', inMemory), dropped: [], iterators: [], snapshots: [], batches: [], writers: [], sstFiles: [], files: 0 } as unknown as World
+  const w = { base: tempBase('fuzz', 'memory'), dropped: [], iterators: [], snapshots: [], batches: [], writers: [], sstFiles: [], files: 0 } as unknown as World
   // Junk strings are relative paths to SST writers, checkpoints and ingest: keep them in here.
   process.chdir(w.base)
   await open(w)
   const outcomes: Record<string, number> = {}
-  let calls_ = 0
+  let callCount = 0
   await fc.assert(
     fc.asyncProperty(fc.array(call, { minLength: 1, maxLength: 6 }), async (sequence) => {
       for (const [name, ...args] of sequence) {
-        calls_++
+        callCount++
         let result: string
         try {
           await (calls[name as string] as (w: World, ...a: unknown[]) => unknown)(w, ...args)
@@ -263,5 +259,5 @@ runMain(async () => {
   )
   RocksDB.memoryBudget(null)
   await w.db.close()
-  report({ runs: RUNS, calls: calls_, outcomes })
+  report({ runs: RUNS, calls: callCount, outcomes })
 })

@@ -7,7 +7,7 @@
 // live in tmpfs where there is one, and the cycles run with the WAL off: with it, every open
 // preallocates a WAL of 1.1 x the write buffer (fallocate, ~70 MB, zero-filled on tmpfs) and
 // every close frees it again, ~45 ms a cycle that measures RocksDB, not this binding.
-import { existsSync, readdirSync } from 'node:fs'
+import { readdirSync } from 'node:fs'
 import path from 'node:path'
 import { RocksDB } from '../../../lib/native'
 import { fill, report, runMain, tempBase } from './support'
@@ -43,10 +43,8 @@ async function measure(total: number, step: (i: number) => Promise<void> | void)
   return { total, afterWarmUp: afterWarmUp!, atEnd: await sample() }
 }
 
-const inMemory = existsSync('/dev/shm') ? '/dev/shm' : undefined
-
 async function openClose() {
-  const dir = path.join(tempBase('leak-cycles', inMemory), 'db')
+  const dir = path.join(tempBase('leak-cycles', 'memory'), 'db')
   const options = { wal: false, columnFamilies: [{ name: 'ttl', ttlSeconds: 60 }] }
   return measure(1000, async (i) => {
     const db = await RocksDB.open(dir, options)
@@ -61,7 +59,7 @@ async function openClose() {
 }
 
 async function iterators() {
-  const db = await RocksDB.open(path.join(tempBase('leak-iterators', inMemory), 'db'), { wal: true })
+  const db = await RocksDB.open(path.join(tempBase('leak-iterators', 'memory'), 'db'), { wal: true })
   const cf = db.columnFamily()
   fill(cf, 100)
   const result = await measure(1_000_000, (i) => {

@@ -1,6 +1,6 @@
 // Shared by the reliability scripts, which run in child processes: temporary directories,
 // the one-line report the tests parse, the typed-error check, and a small data set.
-import { mkdtempSync, rmSync } from 'node:fs'
+import { existsSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { KeyedStateError, RocksDBError } from '../../../lib/errors'
@@ -11,8 +11,13 @@ process.on('exit', () => {
   for (const dir of made) rmSync(dir, { recursive: true, force: true })
 })
 
-/** A fresh directory under the system temp dir (or `parent`), removed when the process exits normally. */
-export function tempBase(prefix: string, parent = tmpdir()): string {
+/**
+ * A fresh directory, removed when the process exits normally: under the system temp dir, or
+ * with 'memory' in tmpfs where there is one (for cases that test calls, not disks: there
+ * flush, checkpoint and SST files cost no fsync).
+ */
+export function tempBase(prefix: string, where: 'disk' | 'memory' = 'disk'): string {
+  const parent = where === 'memory' && existsSync('/dev/shm') ? '/dev/shm' : tmpdir()
   const dir = mkdtempSync(path.join(parent, `rks-${prefix}-`))
   made.push(dir)
   return dir
