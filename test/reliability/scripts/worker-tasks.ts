@@ -65,6 +65,8 @@ export const tasks: Record<string, Task> = {
     cf.iterator().nextv(10)
     db.snapshot()
     void cf.iterator().nextvAsync(100)
+    // Stay alive until terminated, even when the work above is done first.
+    setInterval(() => {}, 60_000)
     started()
   },
   /** Writes, starts async work and calls process.exit(3), which ends only this worker. */

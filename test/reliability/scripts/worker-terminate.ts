@@ -62,8 +62,7 @@ async function each(only?: string) {
 }
 
 async function many() {
-  // 100 database creations would otherwise wait on fsync.
-  const base = tempBase('many-workers', 'memory')
+  const base = tempBase('many-workers')
   const dirs = Array.from({ length: 100 }, (_, i) => path.join(base, `db-${i}`))
   const exitCodes: number[] = []
   for (let start = 0; start < dirs.length; start += 10) {
