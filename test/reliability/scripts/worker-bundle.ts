@@ -1,5 +1,6 @@
 // Worker threads load their code from one esbuild bundle per process: tsx in each of 100
-// workers costs ~150 ms apiece, a plain CommonJS bundle ~30 ms. The bundle sits two levels
+// workers costs ~150 ms apiece, a plain CommonJS bundle ~30 ms (start the worker with
+// `execArgv: []`, or it inherits the parent's `--import tsx` anyway). The bundle sits two levels
 // below the package root, as lib/native/binding.ts expects of its own file, so it loads the
 // same addon (build/, or the sanitizer build the environment names).
 import { buildSync } from 'esbuild'

@@ -27,7 +27,9 @@ async function prefilled(base: string, name: string): Promise<string> {
 
 /** Runs `task` in a worker, terminating it at its `terminateAt`th 'started' (never when 0); resolves its exit code. */
 function runWorker(task: string, dir: string, terminateAt: number): Promise<number> {
-  const worker = new Worker(bundle, { workerData: { task, dir } })
+  // execArgv: [] keeps the parent's `--import tsx` out of the worker: the bundle is plain
+  // CommonJS, and tsx's loader in every worker costs ~100 ms of CPU.
+  const worker = new Worker(bundle, { workerData: { task, dir }, execArgv: [] })
   let rounds = 0
   worker.on('message', () => {
     if (++rounds === terminateAt) void worker.terminate()
