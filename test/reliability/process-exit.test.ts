@@ -16,17 +16,12 @@ function survivors(dir: string) {
 const EVERY_WRITE = { puts: 1000, batched: 100, merged: 100 }
 
 describe('writes acknowledged before the process ends survive reopen (WAL on), with handles left open', () => {
-  it('the event loop drains', () => {
+  it.each([
+    ['the event loop drains', 'drain'],
+    ['process.exit()', 'exit'],
+  ])('%s', (_, mode) => {
     const dir = tempDir()
-    const result = runScript(script, ['drain', dir])
-    expectCleanExit(result)
-    expect(result.stdout).toContain('acknowledged')
-    expect(survivors(dir)).toEqual(EVERY_WRITE)
-  })
-
-  it('process.exit()', () => {
-    const dir = tempDir()
-    const result = runScript(script, ['exit', dir])
+    const result = runScript(script, [mode, dir])
     expectCleanExit(result)
     expect(result.stdout).toContain('acknowledged')
     expect(survivors(dir)).toEqual(EVERY_WRITE)
