@@ -16,9 +16,9 @@ function run<T>(mode: string): T {
 const TERMINATED = 1
 
 describe('ending worker threads never takes the process down or loses the database', () => {
-  it('worker.terminate() during each async operation (nextvAsync, compactRange, flush, checkpoint, ingest, SST writer finish, close) and a synchronous get loop, at the 1st and 3rd round', () => {
+  it('worker.terminate() during each async operation (nextvAsync, compactRange, flush, checkpoint, ingest, SST writer finish, deleteFilesInRange, create/dropColumnFamily, listColumnFamilies, open/close) and synchronous get, iterator and batch loops, at the 1st and 3rd round', () => {
     const results = run<Record<string, { exitCode: number; prefilled: number }>>('each')
-    expect(Object.keys(results)).toHaveLength(16)
+    expect(Object.keys(results)).toHaveLength(26)
     for (const [task, { exitCode, prefilled }] of Object.entries(results)) {
       // The main thread reopened the database: the worker's cleanup released it, data intact.
       expect({ task, exitCode, prefilled }).toEqual({ task, exitCode: TERMINATED, prefilled: 20_000 })

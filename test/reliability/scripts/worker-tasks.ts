@@ -43,6 +43,9 @@ export const tasks: Record<string, Task> = {
     return db.ingest(db.columnFamily(), [file])
   }),
   sstWriterFinish: repeat((db, dir, i) => sstFile(db, path.join(path.dirname(dir), `finish-${i}.sst`))),
+  deleteFilesInRange: repeat((db) => db.deleteFilesInRange(db.columnFamily(), 'k0000000', 'k0001000')),
+  createAndDropColumnFamily: repeat(async (db, _, i) => db.dropColumnFamily(await db.createColumnFamily(`family${i}`))),
+  listColumnFamilies: repeat((_, dir) => RocksDB.listColumnFamilies(dir)),
   close: async (dir, started) => {
     for (;;) {
       const closing = (await RocksDB.open(dir, OPTIONS)).close()
@@ -55,6 +58,23 @@ export const tasks: Record<string, Task> = {
     for (let i = 0; ; i++) {
       cf.get(`k${String(i % PREFILLED).padStart(7, '0')}`)
       if (i % 10_000 === 0) started()
+    }
+  },
+  syncIteratorLoop: async (dir, started) => {
+    const cf = (await RocksDB.open(dir, OPTIONS)).columnFamily()
+    for (let i = 0; ; i++) {
+      const iterator = cf.iterator({ gte: `k${String(i % PREFILLED).padStart(7, '0')}` })
+      iterator.nextv(100)
+      iterator.close()
+      if (i % 100 === 0) started()
+    }
+  },
+  syncBatchLoop: async (dir, started) => {
+    const db = await RocksDB.open(dir, OPTIONS)
+    const cf = db.columnFamily()
+    for (let i = 0; ; i++) {
+      db.write(db.batch().put(cf, `w${i % 100}`, 'v').delete(cf, `w${(i + 50) % 100}`))
+      if (i % 1000 === 0) started()
     }
   },
   /** Opens, writes, leaves everything open with work in flight; the main thread terminates it. */

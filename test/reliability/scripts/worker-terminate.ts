@@ -4,7 +4,7 @@
 //   exit - a worker calls process.exit(3) with work in flight.
 // After each worker is gone the main thread reopens its database (the worker's cleanup hook
 // must have closed it) and reports what it holds. The process must then exit 0 by itself.
-import { mkdirSync } from 'node:fs'
+import { cpSync } from 'node:fs'
 import path from 'node:path'
 import { Worker } from 'node:worker_threads'
 import { RocksDB } from '../../../lib/native'
@@ -14,14 +14,20 @@ import { OPTIONS, PREFILLED } from './worker-tasks'
 
 const bundle = bundleForWorkers(path.join(__dirname, 'worker-tasks.ts'))
 
-/** A prefilled database in its own directory (the tasks put checkpoints and SST files next to it). */
+let template: Promise<string> | undefined
+
+/** A copy of one prefilled database in its own directory (the tasks put checkpoints and SST files next to it). */
 async function prefilled(base: string, name: string): Promise<string> {
+  template ??= (async () => {
+    const dir = path.join(base, 'template')
+    const db = await RocksDB.open(dir, OPTIONS)
+    fill(db.columnFamily(), PREFILLED, 100)
+    await db.flush()
+    await db.close()
+    return dir
+  })()
   const dir = path.join(base, name, 'db')
-  mkdirSync(path.dirname(dir))
-  const db = await RocksDB.open(dir, OPTIONS)
-  fill(db.columnFamily(), PREFILLED, 100)
-  await db.flush()
-  await db.close()
+  cpSync(await template, dir, { recursive: true })
   return dir
 }
 
@@ -48,7 +54,21 @@ async function counts(dir: string) {
   return result
 }
 
-const LONG_TASKS = ['nextvAsync', 'compactRange', 'flush', 'checkpoint', 'ingest', 'sstWriterFinish', 'close', 'syncGetLoop']
+const LONG_TASKS = [
+  'nextvAsync',
+  'compactRange',
+  'flush',
+  'checkpoint',
+  'ingest',
+  'sstWriterFinish',
+  'deleteFilesInRange',
+  'createAndDropColumnFamily',
+  'listColumnFamilies',
+  'close',
+  'syncGetLoop',
+  'syncIteratorLoop',
+  'syncBatchLoop',
+]
 
 async function each(only?: string) {
   const base = tempBase('terminate')
