@@ -25,7 +25,7 @@ describe('ending worker threads never takes the process down or loses the databa
     }
   })
 
-  it('100 workers open, write, leave work in flight and are terminated; every database reopens with its writes', () => {
+  it('100 workers sharing one memory budget open, write, leave work in flight and are terminated; every database reopens with its writes', () => {
     expect(run('many')).toEqual({ workers: 100, exitCodes: [TERMINATED], written: [10] })
   })
 

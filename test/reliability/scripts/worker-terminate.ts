@@ -1,6 +1,7 @@
 // Worker threads ended from outside while the addon works for them. `worker-terminate.ts <mode>`:
 //   each [task] - every long task of worker-tasks.ts (or the one named), terminated at its 1st and at its 3rd round;
-//   many - 100 workers open, use and are terminated, 10 at a time, each on its own database;
+//   many - 100 workers open, use and are terminated, 10 at a time, each on its own database,
+//          all under one memory budget;
 //   exit - a worker calls process.exit(3) with work in flight.
 // After each worker is gone the main thread reopens its database (the worker's cleanup hook
 // must have closed it) and reports what it holds. The process must then exit 0 by itself.
@@ -84,6 +85,9 @@ async function each(only?: string) {
 }
 
 async function many() {
+  // One process-wide block cache and write-buffer manager, shared by all 100 workers' databases
+  // while their environments are torn down one after another.
+  RocksDB.memoryBudget({ bytes: 64 << 20 })
   const base = tempBase('many-workers')
   const dirs = Array.from({ length: 100 }, (_, i) => path.join(base, `db-${i}`))
   const exitCodes: number[] = []
