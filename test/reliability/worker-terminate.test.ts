@@ -2,12 +2,14 @@ import path from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { childReport, expectCleanExit } from '../helpers/child-report'
 import { runScript } from '../helpers/run-script'
+import { useTempDirs } from '../helpers/temp-dir'
 
 const script = path.join(__dirname, 'scripts', 'worker-terminate.ts')
+const tempDir = useTempDirs()
 
 /** Runs a mode in a child process, which must exit 0 by itself, and returns its report. */
-function run<T>(mode: string): T {
-  const result = runScript(script, [mode])
+function run<T>(mode: string, ...args: string[]): T {
+  const result = runScript(script, [mode, ...args])
   expectCleanExit(result)
   return childReport<T>(result)
 }
@@ -31,5 +33,14 @@ describe('ending worker threads never takes the process down or loses the databa
 
   it('a worker calling process.exit() ends only itself; its acknowledged writes survive', () => {
     expect(run('exit')).toEqual({ exitCode: 3, prefilled: 20_000, written: 100 })
+  })
+
+  it('process.exit() in the main thread while a worker runs each long task: exit 0, every database reopens intact', () => {
+    const base = tempDir()
+    const result = runScript(script, ['processExit', base])
+    expectCleanExit(result)
+    const prefilled = Object.values(run<Record<string, number>>('reopen', base))
+    expect(prefilled).toHaveLength(13)
+    expect(new Set(prefilled)).toEqual(new Set([20_000]))
   })
 })

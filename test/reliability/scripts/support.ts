@@ -8,7 +8,13 @@ import type { ColumnFamily } from '../../../lib/native'
 
 const made: string[] = []
 process.on('exit', () => {
-  for (const dir of made) rmSync(dir, { recursive: true, force: true })
+  for (const dir of made) {
+    // Never throw from an exit listener: with worker threads still running, Node then hangs
+    // instead of exiting. A temp dir left behind is harmless.
+    try {
+      rmSync(dir, { recursive: true, force: true })
+    } catch {}
+  }
 })
 
 /**

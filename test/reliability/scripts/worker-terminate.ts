@@ -2,10 +2,12 @@
 //   each [task] - every long task of worker-tasks.ts (or the one named), terminated at its 1st and at its 3rd round;
 //   many - 100 workers open, use and are terminated, 10 at a time, each on its own database,
 //          all under one memory budget;
-//   exit - a worker calls process.exit(3) with work in flight.
+//   exit - a worker calls process.exit(3) with work in flight;
+//   processExit <base> - the main thread calls process.exit(0) while a worker runs each long task;
+//   reopen <base> - reports what the databases processExit left under <base> hold.
 // After each worker is gone the main thread reopens its database (the worker's cleanup hook
 // must have closed it) and reports what it holds. The process must then exit 0 by itself.
-import { cpSync } from 'node:fs'
+import { cpSync, mkdirSync } from 'node:fs'
 import path from 'node:path'
 import { Worker } from 'node:worker_threads'
 import { RocksDB } from '../../../lib/native'
@@ -104,6 +106,27 @@ async function exit() {
   return { exitCode: await runWorker('exitFromWorker', dir, 0), ...(await counts(dir)) }
 }
 
-const modes = { each, many, exit }
+/** Starts every long task in its own worker and calls process.exit(0) once all are under way. */
+async function processExit(base: string) {
+  mkdirSync(base, { recursive: true })
+  const dirs = await Promise.all(LONG_TASKS.map((task) => prefilled(base, task)))
+  let started = 0
+  LONG_TASKS.forEach((task, i) => {
+    const worker = new Worker(bundle, { workerData: { task, dir: dirs[i] }, execArgv: [] })
+    worker.once('message', () => {
+      if (++started === LONG_TASKS.length) process.exit(0)
+    })
+  })
+  return new Promise<never>(() => {})
+}
+
+/** What every database under `base` that processExit left holds. */
+async function reopen(base: string) {
+  const results: Record<string, unknown> = {}
+  for (const task of LONG_TASKS) results[task] = (await counts(path.join(base, task, 'db'))).prefilled
+  return results
+}
+
+const modes = { each, many, exit, processExit, reopen }
 
 runMain(async () => report(await modes[process.argv[2] as keyof typeof modes](process.argv[3])))
