@@ -67,22 +67,10 @@ class AsyncOperation : public Napi::AsyncWorker {
 
  private:
   void Settle(Napi::Env env) noexcept {
-    try {
-      Napi::HandleScope scope(env);
-      if (!status_.ok()) {
-        deferred_.Reject((db_ != nullptr ? db_->ErrorFor(env, status_) : StatusError(env, status_)).Value());
-        return;
-      }
-      try {
-        deferred_.Resolve(work_->Result(env));
-      } catch (const Napi::Error& error) {
-        deferred_.Reject(error.Value());
-      } catch (const std::exception& e) {
-        deferred_.Reject(Napi::Error::New(env, e.what()).Value());
-      }
-    } catch (...) {
-      // The environment is going away (a terminated worker): no promise can settle now.
-    }
+    SettleDeferred(env, deferred_, [&]() -> Napi::Value {
+      if (status_.ok()) return work_->Result(env);
+      throw db_ != nullptr ? db_->ErrorFor(env, status_) : StatusError(env, status_);
+    });
   }
 
   Napi::Promise::Deferred deferred_;

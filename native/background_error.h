@@ -5,6 +5,7 @@
 
 #include <rocksdb/listener.h>
 
+#include <atomic>
 #include <mutex>
 #include <string>
 
@@ -18,13 +19,18 @@ class BackgroundErrorListener : public rocksdb::EventListener {
     if (error == nullptr || error->ok() || !StopsWrites(reason, *error)) return;
     std::lock_guard<std::mutex> lock(mutex_);
     if (cause_.empty()) cause_ = std::string(ReasonName(reason)) + ": " + error->ToString();
+    failed_.store(true, std::memory_order_release);
   }
 
   void OnErrorRecoveryEnd(const rocksdb::BackgroundErrorRecoveryInfo& info) override {
     if (!info.new_bg_error.ok()) return;
     std::lock_guard<std::mutex> lock(mutex_);
     cause_.clear();
+    failed_.store(false, std::memory_order_release);
   }
+
+  // Checked by every write: no lock while all is well.
+  bool Failed() const { return failed_.load(std::memory_order_acquire); }
 
   // Empty while the database accepts writes.
   std::string Cause() const {
@@ -57,6 +63,7 @@ class BackgroundErrorListener : public rocksdb::EventListener {
 
   mutable std::mutex mutex_;
   std::string cause_;
+  std::atomic<bool> failed_{false};
 };
 
 }  // namespace rks

@@ -61,6 +61,7 @@ Napi::Function Database::Init(Napi::Env env) {
                          InstanceMethod<&Database::NewSnapshot>("snapshot"),
                          InstanceMethod<&Database::NewSstWriter>("sstWriter"),
                          InstanceMethod<&Database::Flush>("flush"),
+                         InstanceMethod<&Database::FlushSync>("flushSync"),
                          InstanceMethod<&Database::CompactRange>("compactRange"),
                          InstanceMethod<&Database::GetProperty>("getProperty"),
                          InstanceMethod<&Database::ApproximateSize>("approximateSize"),
@@ -100,8 +101,11 @@ void Database::CheckOpen(Napi::Env env) const {
 
 void Database::CheckWritable(Napi::Env env) const {
   CheckOpen(env);
-  std::string cause = backgroundErrors_->Cause();
-  if (!cause.empty()) throw ErrorFor(env, rocksdb::Status::Aborted(cause));
+  CheckNoBackgroundError(env);
+}
+
+void Database::CheckNoBackgroundError(Napi::Env env) const {
+  if (backgroundErrors_->Failed()) throw ErrorFor(env, rocksdb::Status::Aborted("background error"));
 }
 
 Napi::Error Database::ErrorFor(Napi::Env env, const rocksdb::Status& status) const {
@@ -368,6 +372,7 @@ struct CloseWork : WorkBase {
     db->gate_.CloseAndWait();
     rocksdb::Status flushed = db->FlushBeforeClose();
     rocksdb::Status closed = db->DestroyDb();
+    db->gate_.Finish();
     outcome = flushed.ok() ? closed : flushed;
     return rocksdb::Status::OK();
   }
@@ -426,16 +431,10 @@ void Database::FinishClose(Napi::Env env, const rocksdb::Status& status) {
   std::vector<Napi::Promise::Deferred> waiters;
   waiters.swap(closeWaiters_);
   for (auto& waiter : waiters) {
-    try {
-      Napi::HandleScope scope(env);
-      if (status.ok()) {
-        waiter.Resolve(env.Undefined());
-      } else {
-        waiter.Reject(ErrorFor(env, status).Value());
-      }
-    } catch (...) {
-      // The environment is going away: no promise can settle now.
-    }
+    SettleDeferred(env, waiter, [&]() -> Napi::Value {
+      if (!status.ok()) throw ErrorFor(env, status);
+      return env.Undefined();
+    });
   }
 }
 
@@ -443,15 +442,16 @@ void Database::FinishClose(Napi::Env env, const rocksdb::Status& status) {
 // when it closes but ignores a failure, so the flush is ours, and close() reports it.
 rocksdb::Status Database::FlushBeforeClose() {
   if (db_ == nullptr || readOnly_) return rocksdb::Status::OK();
-  rocksdb::Status status;
-  if (writeOptions_.disableWAL) {
-    std::vector<rocksdb::ColumnFamilyHandle*> handles;
-    for (const auto& family : columnFamilies_)
-      if (!family.dropped && family.handle != nullptr) handles.push_back(family.handle);
-    status = db_->Flush(rocksdb::FlushOptions(), handles);
-  }
-  if (status.ok() && !backgroundErrors_->Cause().empty()) status = rocksdb::Status::Aborted("background error");
+  rocksdb::Status status = writeOptions_.disableWAL ? FlushLiveFamilies() : rocksdb::Status::OK();
+  if (status.ok() && backgroundErrors_->Failed()) status = rocksdb::Status::Aborted("background error");
   return status;
+}
+
+rocksdb::Status Database::FlushLiveFamilies() {
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  for (const auto& family : columnFamilies_)
+    if (!family.dropped && family.handle != nullptr) handles.push_back(family.handle);
+  return db_->Flush(rocksdb::FlushOptions(), handles);
 }
 
 rocksdb::Status Database::DestroyDb() {
@@ -473,6 +473,7 @@ void Database::CloseNow() {
   gate_.CloseAndWait();
   ReleaseResources();
   DestroyDb();
+  gate_.Finish();
   state_ = State::kClosed;
   closeStarted_ = true;
   AddonData* data = AddonData::Of(Env());
@@ -558,7 +559,6 @@ Napi::Value Database::SetTtl(const Napi::CallbackInfo& info) {
 
 Napi::Value Database::DropColumnFamily(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  CheckOpen(env);
   CheckWritable(env);
   ColumnFamily& family = const_cast<ColumnFamily&>(ColumnFamilyArg(info[0]));
   if (family.name == rocksdb::kDefaultColumnFamilyName) {
@@ -678,8 +678,7 @@ Napi::Value Database::NewBatch(const Napi::CallbackInfo& info) {
 
 Napi::Value Database::NewIterator(const Napi::CallbackInfo& info) {
   CheckOpen(info.Env());
-  const ColumnFamily& family = ColumnFamilyArg(info[0]);
-  return Iterator::Create(info.Env(), this, family, ObjectArg(info[1], "options"));
+  return Iterator::Create(info.Env(), this, UseFamily(info[0]), ObjectArg(info[1], "options"));
 }
 
 Napi::Value Database::NewSnapshot(const Napi::CallbackInfo& info) {
@@ -742,6 +741,20 @@ Napi::Value Database::Flush(const Napi::CallbackInfo& info) {
     work.families.push_back(UseFamily(info[0]));
   }
   return RunAsync(env, this, Value(), "rocksdb-keyed-state:flush", std::move(work));
+}
+
+// On the calling thread: for process exit, when no asynchronous work will run any more.
+// With the WAL off it is what keeps the acknowledged writes of an ending process. When a
+// close() already runs, it flushes itself: wait for it to finish instead.
+Napi::Value Database::FlushSync(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (AddonData::Of(env)->openDatabases.count(this) == 0) ThrowClosed(env, "Database");
+  CheckNoBackgroundError(env);
+  if (readOnly_ || !gate_.EnterOrAwaitClose()) return env.Undefined();
+  rocksdb::Status status = FlushLiveFamilies();
+  gate_.Leave();
+  CheckWrite(env, status);
+  return env.Undefined();
 }
 
 Napi::Value Database::CompactRange(const Napi::CallbackInfo& info) {

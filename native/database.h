@@ -73,6 +73,7 @@ class Database : public Napi::ObjectWrap<Database> {
   // RocksDB is in its background-error state, else the status's own.
   Napi::Error ErrorFor(Napi::Env env, const rocksdb::Status& status) const;
   void CheckWrite(Napi::Env env, const rocksdb::Status& status) const;
+  void CheckNoBackgroundError(Napi::Env env) const;
   const ColumnFamily& ColumnFamilyArg(const Napi::Value& value) const;
   FamilyUse UseFamily(const Napi::Value& value);
   const ColumnFamily& FamilyAt(uint32_t id) const { return columnFamilies_[id]; }
@@ -117,6 +118,7 @@ class Database : public Napi::ObjectWrap<Database> {
   Napi::Value NewSnapshot(const Napi::CallbackInfo& info);
   Napi::Value NewSstWriter(const Napi::CallbackInfo& info);
   Napi::Value Flush(const Napi::CallbackInfo& info);
+  Napi::Value FlushSync(const Napi::CallbackInfo& info);
   Napi::Value CompactRange(const Napi::CallbackInfo& info);
   Napi::Value GetProperty(const Napi::CallbackInfo& info);
   Napi::Value ApproximateSize(const Napi::CallbackInfo& info);
@@ -135,6 +137,7 @@ class Database : public Napi::ObjectWrap<Database> {
   void StartClose(Napi::Env env);
   void FinishClose(Napi::Env env, const rocksdb::Status& status);
   rocksdb::Status FlushBeforeClose();
+  rocksdb::Status FlushLiveFamilies();
   rocksdb::Status DestroyDb();
 
   State state_ = State::kNew;

@@ -42,8 +42,12 @@ const char* StatusCodeName(const rocksdb::Status& status) {
 Napi::Error MakeError(Napi::Env env, const std::string& code, const std::string& message) {
   AddonData* data = AddonData::Of(env);
   if (data != nullptr && !data->errorFactory.IsEmpty()) {
-    Napi::Value error = data->errorFactory.Call({Napi::String::New(env, code), Napi::String::New(env, message)});
-    if (error.IsObject()) return Napi::Error(env, error);
+    try {
+      Napi::Value error = data->errorFactory.Call({Napi::String::New(env, code), Napi::String::New(env, message)});
+      if (error.IsObject()) return Napi::Error(env, error);
+    } catch (const Napi::Error&) {
+      // A factory that throws must not lose the error it was asked for: a plain one follows.
+    }
   }
   Napi::Error error = Napi::Error::New(env, message);
   error.Set("code", Napi::String::New(env, code));

@@ -65,7 +65,7 @@ static bool ReadBound(const Napi::Object& options, const char* inclusive, const 
   return false;
 }
 
-Napi::Object Iterator::Create(Napi::Env env, Database* db, const ColumnFamily& family, const Napi::Object& options) {
+Napi::Object Iterator::Create(Napi::Env env, Database* db, FamilyUse family, const Napi::Object& options) {
   Napi::Object object = AddonData::Of(env)->iteratorConstructor.New({});
   Iterator* it = Unwrap(object);
   it->hasLower_ = ReadBound(options, "gte", "gt", true, &it->lowerBound_);
@@ -73,7 +73,7 @@ Napi::Object Iterator::Create(Napi::Env env, Database* db, const ColumnFamily& f
   it->reverse_ = BoolOption(options, "reverse", false);
   it->raw_ = BoolOption(options, "raw", false);
   it->skipExpired_ = BoolOption(options, "skipExpired", false);
-  it->ttlSeconds_ = family.ttlSeconds;
+  it->ttlSeconds_ = family.family().ttlSeconds;
   rocksdb::ReadOptions read;
   read.fill_cache = BoolOption(options, "fillCache", true);
   Napi::Value snapshot = options.Get("snapshot");
@@ -87,7 +87,8 @@ Napi::Object Iterator::Create(Napi::Env env, Database* db, const ColumnFamily& f
     it->upperSlice_ = rocksdb::Slice(it->upperBound_);
     read.iterate_upper_bound = &it->upperSlice_;
   }
-  it->iterator_.reset(db->base()->NewIterator(read, family.handle));
+  it->iterator_.reset(db->base()->NewIterator(read, family.handle()));
+  it->family_ = std::move(family);
   // Bounds that leave no key (gte 'b' with lt 'a'): empty, and never handed to RocksDB.
   if (it->hasLower_ && it->hasUpper_ && it->lowerBound_ >= it->upperBound_) it->positioned_ = it->ended_ = true;
   it->AttachTo(db);
@@ -98,6 +99,7 @@ void Iterator::ReleaseResource() {
   if (!DetachFromDatabase()) return;
   iterator_.reset();
   snapshot_.reset();
+  family_.Release();
 }
 
 void Iterator::CheckUsable(Napi::Env env) const {

@@ -92,10 +92,10 @@ Napi::Value WriteBatch::Delete(const Napi::CallbackInfo& info) {
 Napi::Value WriteBatch::DeleteRange(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   CheckUsable(env);
+  const ColumnFamily& family = FamilyArg(info[0]);
   rocksdb::Slice begin = BytesArg(info[1], "begin");
   rocksdb::Slice end = BytesArg(info[2], "end");
   if (!CheckRange(env, begin, end, "deleteRange")) return info.This();
-  const ColumnFamily& family = FamilyArg(info[0]);
   CheckStatus(env, batch_.DeleteRange(family.handle, begin, end));
   return info.This();
 }

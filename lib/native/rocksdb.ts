@@ -24,7 +24,8 @@ export interface OpenOptions {
   /**
    * Write-ahead log (default on, unsynced as RocksDB's default): every acknowledged write
    * survives the process ending, `process.exit()` and crashes of it included. Off, writes live
-   * in memory until a flush, checkpoint or `close()`; for callers whose durability is a
+   * in memory until a flush, checkpoint, `close()` or the process's exit (a synchronous flush
+   * then; a crash or `worker.terminate()` loses them); for callers whose durability is a
    * checkpoint (KeyedStateBackend turns it off).
    */
   wal?: boolean
@@ -57,6 +58,36 @@ function delimiterByte(delimiter: number | string | undefined): number | undefin
   return bytes[0]
 }
 
+/**
+ * Open databases without a WAL: their memtables hold the only copy of recent writes, so they
+ * are flushed, synchronously, when the process (or worker) exits, also by `process.exit()`
+ * or an uncaught exception. Weak, so a forgotten database can still be collected and closed.
+ */
+const unlogged = new Set<WeakRef<NativeDatabase>>()
+const forgetUnlogged = new FinalizationRegistry<WeakRef<NativeDatabase>>((ref) => unlogged.delete(ref))
+let exitFlushInstalled = false
+
+function flushUnloggedOnExit(): void {
+  for (const ref of unlogged) {
+    try {
+      ref.deref()?.flushSync()
+    } catch {
+      // Closing, closed or failed: at exit there is nobody left to tell.
+    }
+  }
+}
+
+function flushOnExit(native: NativeDatabase): WeakRef<NativeDatabase> {
+  if (!exitFlushInstalled) {
+    process.on('exit', flushUnloggedOnExit)
+    exitFlushInstalled = true
+  }
+  const ref = new WeakRef(native)
+  unlogged.add(ref)
+  forgetUnlogged.register(native, ref, ref)
+  return ref
+}
+
 function checkOptions(options: object, known: Set<string>, what: string): void {
   for (const name of Object.keys(options)) {
     if (!known.has(name)) throw new TypeError(`unknown ${what} option '${name}'`)
@@ -76,6 +107,8 @@ export class RocksDB {
 
   private readonly native: NativeDatabase
   private readonly families = new Map<string, ColumnFamily>()
+  /** Set while the database is flushed at process exit (WAL off). */
+  private exitFlush: WeakRef<NativeDatabase> | undefined
 
   private constructor(
     native: NativeDatabase,
@@ -98,6 +131,7 @@ export class RocksDB {
     })
     const db = new RocksDB(native, path)
     for (const family of families) db.addFamily(family.name, family.id, family.ttlSeconds)
+    if (options.wal === false && options.readOnly !== true) db.exitFlush = flushOnExit(native)
     return db
   }
 
@@ -228,7 +262,16 @@ export class RocksDB {
    * background-error state or, with the WAL off, when the final flush of memtables fails.
    */
   async close(): Promise<void> {
-    return this.native.close()
+    try {
+      await this.native.close()
+    } finally {
+      // Not before: a process exiting while the close still runs flushes at exit instead.
+      if (this.exitFlush !== undefined) {
+        unlogged.delete(this.exitFlush)
+        forgetUnlogged.unregister(this.exitFlush)
+        this.exitFlush = undefined
+      }
+    }
   }
 
   private addFamily(name: string, id: number, ttlSeconds: number): ColumnFamily {

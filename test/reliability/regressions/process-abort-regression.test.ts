@@ -44,11 +44,20 @@ describe('native calls that aborted the process', () => {
     expect(boundary('memory-budget-reentrant')).toEqual({ budget: 8 << 20, inner: null })
   })
 
-  it('regression: worker.terminate() during nextvAsync, compactRange, checkpoint, close or a get loop aborted the process', () => {
+  it('regression: a throw inside a completion callback escaped it (uncaught exception, promises never settled)', () => {
+    const result = runScript(script('throwing-error-factory.ts'))
+    expect(result.stderr).toBe('')
+    expect(result.signal).toBeNull()
+    expect(result.status).toBe(0)
+    // The error factory throws: the error is built without it, and both promises settle.
+    expect(result.stdout).toBe('flush rejected BackgroundError\nclose rejected BackgroundError\n')
+  })
+
+  it('regression: worker.terminate() during nextvAsync, compactRange, checkpoint, close or a get loop aborted the process (open and SST finish too)', () => {
     const result = runScript(script('terminate-workers.ts'), ['8'])
     expect(result.stderr).toBe('')
     expect(result.signal).toBeNull()
     expect(result.status).toBe(0)
-    expect(JSON.parse(result.stdout)).toEqual({ terminated: 40 })
+    expect(JSON.parse(result.stdout)).toEqual({ terminated: 56 }) // 7 kinds of call x 8 rounds
   })
 })

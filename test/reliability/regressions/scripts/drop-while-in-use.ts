@@ -1,6 +1,7 @@
 // dropColumnFamily while the family's handle is in use: a flush, compactRange, ingest and
 // deleteFilesInRange running on the thread pool, and SST writers made before the drop that
-// are opened, written and finished after it. Nothing may read the destroyed handle.
+// are opened, written and finished after it, and an iterator made before it and read after.
+// Nothing may read a destroyed handle.
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
@@ -31,6 +32,7 @@ async function main() {
     // Native writers made before the drop, opened and used after it.
     const native = (db as unknown as { native: { sstWriter(cf: number): { open(p: string): void; put(k: Uint8Array, v: Uint8Array, raw: boolean): void; finish(): Promise<unknown>; close(): void } } }).native
     const unopened = native.sstWriter(cf.id)
+    const iterator = cf.iterator()
     const inUse = [
       db.flush(cf),
       db.compactRange(cf),
@@ -42,6 +44,8 @@ async function main() {
     unopened.open(path.join(base, `late-${round}.sst`))
     unopened.put(Buffer.from('a'), Buffer.from('b'), false)
     outcomes.add(await settle(unopened.finish()))
+    outcomes.add(iterator.nextv(10).length === 10 ? 'ok' : 'iterator lost entries')
+    iterator.close()
   }
   await db.close()
   rmSync(base, { recursive: true, force: true })

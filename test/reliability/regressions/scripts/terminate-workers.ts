@@ -1,24 +1,28 @@
-// Workers start an operation of the addon and are terminated while it runs: an async nextv,
-// compactRange, checkpoint or close in flight, or a loop of synchronous gets. The process
-// must survive every one, and each database must open again afterwards (the worker's
-// cleanup released it).
+// Workers start an operation of the addon and are terminated while it runs: an open, async
+// nextv, compactRange, checkpoint, SST file finish or close in flight, or a loop of
+// synchronous gets. The process must survive every one, and each database must open again
+// afterwards (the worker's cleanup released it) with what was written before.
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads'
 import { RocksDB } from '../../../../lib'
 
-const MODES = ['nextvAsync', 'compactRange', 'checkpoint', 'close', 'getLoop'] as const
+const MODES = ['open', 'nextvAsync', 'compactRange', 'checkpoint', 'sstFinish', 'close', 'getLoop'] as const
 const ROUNDS = Number(process.argv[2] ?? 8)
 
 async function workerMain(dir: string, mode: (typeof MODES)[number]) {
-  const db = await RocksDB.open(dir)
+  const opening = RocksDB.open(dir)
+  if (mode === 'open') parentPort!.postMessage('started')
+  const db = await opening
   const cf = db.columnFamily()
   const batch = db.batch()
   for (let i = 0; i < 20_000; i++) batch.put(cf, `key-${i}`, 'v'.repeat(64))
   db.write(batch)
   const ready = () => parentPort!.postMessage('started')
   switch (mode) {
+    case 'open':
+      for (;;) await new Promise((resolve) => setTimeout(resolve, 10))
     case 'nextvAsync': {
       const it = cf.iterator()
       for (;;) {
@@ -36,6 +40,14 @@ async function workerMain(dir: string, mode: (typeof MODES)[number]) {
     case 'checkpoint':
       for (let n = 0; ; n++) {
         const pending = db.checkpoint(`${dir}-cp-${n}`)
+        ready()
+        await pending
+      }
+    case 'sstFinish':
+      for (let n = 0; ; n++) {
+        const writer = db.sstWriter(cf, `${dir}-${n}.sst`)
+        for (let i = 0; i < 5000; i++) writer.put(`key-${String(i).padStart(5, '0')}`, 'v')
+        const pending = writer.finish()
         ready()
         await pending
       }
@@ -69,7 +81,8 @@ async function main() {
       })
       terminated++
       const reopened = await RocksDB.open(dir)
-      if (reopened.columnFamily().get('key-1')?.toString() !== 'v'.repeat(64)) throw new Error(`${mode}: data lost`)
+      const written = mode !== 'open' // terminated while opening, before writing
+      if (written && reopened.columnFamily().get('key-1')?.toString() !== 'v'.repeat(64)) throw new Error(`${mode}: data lost`)
       await reopened.close()
     }
   }
