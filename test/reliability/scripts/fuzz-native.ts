@@ -64,9 +64,10 @@ function pickFamily(w: World, [kind, value]: FamilyPick): ColumnFamily {
 const pick = <T>(pool: T[], index: number): T | undefined => pool[index % Math.max(pool.length, 1)]
 /** Picks an object that the call then closes: it leaves the pool (the call itself is the use after close when it is closed already). */
 const take = <T>(pool: T[], index: number): T | undefined => pool.splice(index % Math.max(pool.length, 1), 1)[0]
-/** Adds to a pool of at most POOL objects, replacing a random one when full (it is left to GC). */
+let replaced = 0
+/** Adds to a pool of at most POOL objects, replacing them in turn when full (the old one is left to GC). */
 const keep = <T>(pool: T[], item: T): T => {
-  pool[pool.length < POOL ? pool.length : Math.floor(Math.random() * POOL)] = item
+  pool[pool.length < POOL ? pool.length : replaced++ % POOL] = item
   return item
 }
 const freshPath = (w: World, what: string) => path.join(w.base, `${what}-${w.files++}`)
