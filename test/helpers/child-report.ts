@@ -16,3 +16,9 @@ export function childReport<T>(result: ScriptResult): T {
   if (line === undefined) throw new Error(`the child printed no report:\n${result.stdout}\n${result.stderr}`)
   return JSON.parse(line.slice('REPORT '.length)) as T
 }
+
+/**
+ * Per-test limit for a heavy child: runScript already bounds the child at 120 s, and vitest's
+ * default 60 s would cut it short on a busy machine.
+ */
+export const HEAVY_TIMEOUT = 120_000

@@ -1,6 +1,6 @@
 import path from 'node:path'
 import { expect, it } from 'vitest'
-import { childReport, expectCleanExit } from '../helpers/child-report'
+import { HEAVY_TIMEOUT, childReport, expectCleanExit } from '../helpers/child-report'
 import { runScript } from '../helpers/run-script'
 
 it('10,000 seeded fast-check runs of random calls over the native surface end in results or typed errors, never a crash', () => {
@@ -13,4 +13,4 @@ it('10,000 seeded fast-check runs of random calls over the native surface end in
   for (const kind of ['ok', 'TypeError', 'RangeError', 'RocksDBError:InvalidArgument', 'ClosedError']) {
     expect(outcomes[kind], kind).toBeGreaterThan(100)
   }
-})
+}, HEAVY_TIMEOUT)

@@ -1,6 +1,6 @@
 import path from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { childReport, expectCleanExit } from '../helpers/child-report'
+import { HEAVY_TIMEOUT, childReport, expectCleanExit } from '../helpers/child-report'
 import { runScript } from '../helpers/run-script'
 
 interface Growth {
@@ -28,12 +28,12 @@ describe('resources stay flat', () => {
     expect(total).toBe(1000)
     expect(atEnd.fds - afterWarmUp.fds).toBeLessThanOrEqual(FD_SLACK)
     expect(atEnd.rssMB - afterWarmUp.rssMB).toBeLessThanOrEqual(RSS_SLACK_MB)
-  })
+  }, HEAVY_TIMEOUT)
 
   it('1,000,000 iterator creations, one in ten left to GC: open file descriptors and RSS', () => {
     const { total, afterWarmUp, atEnd } = measure('iterators')
     expect(total).toBe(1_000_000)
     expect(atEnd.fds - afterWarmUp.fds).toBeLessThanOrEqual(FD_SLACK)
     expect(atEnd.rssMB - afterWarmUp.rssMB).toBeLessThanOrEqual(RSS_SLACK_MB)
-  })
+  }, HEAVY_TIMEOUT)
 })

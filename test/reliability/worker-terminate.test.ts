@@ -1,6 +1,6 @@
 import path from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { childReport, expectCleanExit } from '../helpers/child-report'
+import { HEAVY_TIMEOUT, childReport, expectCleanExit } from '../helpers/child-report'
 import { runScript } from '../helpers/run-script'
 import { useTempDirs } from '../helpers/temp-dir'
 
@@ -25,11 +25,11 @@ describe('ending worker threads never takes the process down or loses the databa
       // The main thread reopened the database: the worker's cleanup released it, data intact.
       expect({ task, exitCode, prefilled }).toEqual({ task, exitCode: TERMINATED, prefilled: 20_000 })
     }
-  })
+  }, HEAVY_TIMEOUT)
 
   it('100 workers sharing one memory budget open, write, leave work in flight and are terminated; every database reopens with its writes', () => {
     expect(run('many')).toEqual({ workers: 100, exitCodes: [TERMINATED], written: [10] })
-  })
+  }, HEAVY_TIMEOUT)
 
   it('a worker calling process.exit() ends only itself; its acknowledged writes survive', () => {
     expect(run('exit')).toEqual({ exitCode: 3, prefilled: 20_000, written: 100 })
