@@ -19,6 +19,7 @@ export {
 export { parseKeyedStateHandle, type KeyedStateHandle, type FullKeyedStateHandle, type IncrementalKeyedStateHandle } from './snapshot/keyed-state-handle'
 export type { SnapshotOptions, SnapshotProgress } from './snapshot/full-snapshot'
 export type { RestoreProgress } from './restore/full-restore'
+export type { RescaleStrategy } from './restore/incremental-rescale-restore'
 export { FsCheckpointStorage, type FsCheckpointStorageOptions } from './storage/fs-checkpoint-storage'
 export type { CheckpointStorage, JobCheckpoint, TransferOptions, DownloadOptions, GarbageOptions } from './storage/checkpoint-storage'
 export type { FileRef } from './storage/file-ref'
