@@ -13,6 +13,7 @@ import { checkStatesAgree, type RestoreProgress, type RestoreTarget } from './fu
 import { fetchIncrementalCheckpoint } from './incremental-fetch'
 import { clipToKeyGroupRange, keyRangeOf } from './rescale-base'
 import { exportAndIngest } from './rescale-export'
+import { ingestFilesAsIs } from './rescale-ingest-as-is'
 
 const BATCH_BYTES = 4 << 20
 
@@ -78,8 +79,9 @@ export async function openCheckpoints(
 /**
  * Brings the target's key groups of each opened checkpoint into the target, its states registered
  * first (`restoreState`: states present only in some handles are created), with raw values, so TTL
- * write times and list elements' times are kept: `ingest` exports them into SST files and ingests
- * those, `copy` writes them key by key in write batches (the original's way, the baseline).
+ * write times and list elements' times are kept: `ingest` takes a checkpoint's SST files as they
+ * are where that is exact and the RocksDB in use can (`ingestFilesAsIs`), else exports the entries
+ * into SST files and ingests those; `copy` writes them key by key in write batches (the original's way, the baseline).
  */
 export async function bringInKeyGroups(
   target: RestoreTarget,
@@ -96,8 +98,8 @@ export async function bringInKeyGroups(
       options.signal?.throwIfAborted()
       const iterator = checkpoint.db.columnFamily(name).iterator({ ...bounds, raw: true, fillCache: false })
       try {
-        if (strategy === 'ingest') await exportAndIngest(target, cf, iterator, progress, options.signal)
-        else await copyEntries(target, cf, iterator, progress, options.signal)
+        if (strategy === 'copy') await copyEntries(target, cf, iterator, progress, options.signal)
+        else if (!(await ingestFilesAsIs(target, cf, checkpoint.db, name, bounds, progress))) await exportAndIngest(target, cf, iterator, progress, options.signal)
       } finally {
         iterator.close()
       }

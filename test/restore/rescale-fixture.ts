@@ -121,17 +121,23 @@ export function keysOutsideRange(backend: KeyedStateBackend<string>): { outside:
 export function useRescaleFixture() {
   const tempDir = useTempDirs()
   const open: KeyedStateBackend<string>[] = []
-  let storage: FsCheckpointStorage | undefined
+  let storage: { root: string; storage: FsCheckpointStorage } | undefined
   afterEach(async () => {
     await Promise.all(open.splice(0).map((backend) => backend.close()))
     storage = undefined
   })
+  const created = () => {
+    if (storage === undefined) {
+      const root = tempDir('checkpoints')
+      storage = { root, storage: new FsCheckpointStorage(root, { retain: 100 }) }
+    }
+    return storage
+  }
   return {
     tempDir,
-    storage(): FsCheckpointStorage {
-      storage ??= new FsCheckpointStorage(tempDir('checkpoints'), { retain: 100 })
-      return storage
-    },
+    storage: (): FsCheckpointStorage => created().storage,
+    /** The storage's directory. */
+    storageRoot: (): string => created().root,
     async backend(options: {
       maxParallelism: number
       range?: KeyGroupRange

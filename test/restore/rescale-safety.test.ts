@@ -1,0 +1,93 @@
+import { existsSync, openSync, readdirSync, statSync, writeSync, closeSync } from 'node:fs'
+import path from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { CorruptCheckpointError, KeyGroupRange, ManualClock, RocksDB, Serializers as S, type KeyedStateHandle, type RestoreProgress } from '../../lib'
+import { contents, T0, useRescaleFixture, writeState } from './rescale-fixture'
+
+const fixture = useRescaleFixture()
+const MAX_PARALLELISM = 128
+
+/** Checkpoint 2 of 3 workers, each restored from checkpoint 1 of one backend that wrote every key. */
+async function threeWorkers(clock: ManualClock): Promise<KeyedStateHandle[]> {
+  const whole = await fixture.backend({ maxParallelism: MAX_PARALLELISM, clock })
+  writeState(whole, clock, 600)
+  const first = await whole.snapshot(1)
+  await fixture.close(whole)
+  const handles: KeyedStateHandle[] = []
+  for (let i = 0; i < 3; i++) {
+    const worker = await fixture.backend({ maxParallelism: MAX_PARALLELISM, range: KeyGroupRange.forOperator(MAX_PARALLELISM, 3, i), restoreFrom: [first], clock })
+    handles.push(await worker.snapshot(2))
+    await fixture.close(worker)
+  }
+  return handles
+}
+
+/** Every file under `dir` with its size and modification time. */
+function files(dir: string): string[] {
+  return readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((entry) => entry.isFile())
+    .map((entry) => {
+      const file = path.join(entry.parentPath, entry.name)
+      const stats = statSync(file)
+      return `${file}:${stats.size}:${stats.mtimeMs}`
+    })
+    .sort()
+}
+
+describe('rescaled incremental restore: progress, abort and failure', () => {
+  it('reports progress after clipping the base and after each other handle, up to every key group', async () => {
+    const clock = new ManualClock(T0)
+    const handles = await threeWorkers(clock)
+    const reports: RestoreProgress[] = []
+    const merged = await fixture.backend({ maxParallelism: MAX_PARALLELISM, restoreFrom: handles, clock, onRestoreProgress: (progress) => reports.push({ ...progress }) })
+    // The base (first of the largest overlaps), clipped: its key groups, no entry copied.
+    expect(reports[0]).toEqual({ entries: 0, keyGroups: 43 })
+    expect(reports.map((report) => report.keyGroups)).toEqual([43, 86, 128])
+    expect(reports[2]!.entries).toBeGreaterThan(reports[1]!.entries)
+    expect(Object.values(contents(merged)).some((entries) => entries.length > 0)).toBe(true)
+  })
+
+  for (const abortAt of [1, 2]) {
+    it(`aborted at progress report ${abortAt} (${abortAt === 1 ? 'after clipping' : 'after the first other handle'}): the new instance directory is gone, the storage unchanged`, async () => {
+      const clock = new ManualClock(T0)
+      const handles = await threeWorkers(clock)
+      const storageFiles = files(fixture.storageRoot())
+      const controller = new AbortController()
+      let reports = 0
+      const instance = fixture.tempDir('aborted')
+      const open = fixture.backend({
+        maxParallelism: MAX_PARALLELISM,
+        path: instance,
+        restoreFrom: handles,
+        clock,
+        signal: controller.signal,
+        onRestoreProgress: () => {
+          if (++reports === abortAt) controller.abort()
+        },
+      })
+      await expect(open).rejects.toThrow(/abort/i)
+      expect(reports).toBe(abortAt)
+      expect(existsSync(instance)).toBe(false)
+      expect(files(fixture.storageRoot())).toEqual(storageFiles)
+    })
+  }
+
+  it('a corrupt file of a handle other than the base fails before the old database is closed: an existing instance keeps its state', async () => {
+    const clock = new ManualClock(T0)
+    const handles = await threeWorkers(clock)
+    const instance = fixture.tempDir('existing')
+    const existing = await fixture.backend({ maxParallelism: MAX_PARALLELISM, path: instance, clock })
+    existing.valueState('earlier', S.int32)
+    await fixture.close(existing)
+    // handles[1] shares 21 key groups with [0, 63], handles[0] is the base: corrupt one of handles[1]'s SST files.
+    const [ref] = Object.values(handles[1]!.kind === 'incremental' ? handles[1]!.sharedFiles : {})
+    const file = await fixture.storage().localPath(ref!)
+    const fd = openSync(file, 'r+')
+    writeSync(fd, Buffer.from([0xff, 0xff, 0xff, 0xff]), 0, 4, 100)
+    closeSync(fd)
+    const open = fixture.backend({ maxParallelism: MAX_PARALLELISM, path: instance, range: new KeyGroupRange(0, 63), restoreFrom: handles, clock })
+    await expect(open).rejects.toBeInstanceOf(CorruptCheckpointError)
+    expect(await RocksDB.listColumnFamilies(instance)).toContain('earlier')
+    expect(readdirSync(instance)).not.toContain('keyed-state-work')
+  })
+})
