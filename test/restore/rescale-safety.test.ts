@@ -1,8 +1,8 @@
 import { existsSync, openSync, readdirSync, statSync, writeSync, closeSync } from 'node:fs'
 import path from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { CorruptCheckpointError, KeyGroupRange, ManualClock, RocksDB, Serializers as S, type KeyedStateHandle, type RestoreProgress } from '../../lib'
-import { contents, T0, useRescaleFixture, writeState } from './rescale-fixture'
+import { assignToKeyGroup, CorruptCheckpointError, KeyGroupRange, ManualClock, RocksDB, Serializers as S, type KeyedStateHandle, type RestoreProgress } from '../../lib'
+import { contents, keysOutsideRange, T0, useRescaleFixture, writeState } from './rescale-fixture'
 
 const fixture = useRescaleFixture()
 const MAX_PARALLELISM = 128
@@ -34,7 +34,40 @@ function files(dir: string): string[] {
     .sort()
 }
 
-describe('rescaled incremental restore: progress, abort and failure', () => {
+describe('rescaled incremental restore: clipping, progress, abort and failure', () => {
+  it('clipping drops the files wholly outside the new range, their storage copies intact', async () => {
+    const clock = new ManualClock(T0)
+    const whole = await fixture.backend({ maxParallelism: MAX_PARALLELISM, clock })
+    const value = whole.valueState('v', S.int32)
+    const keys = Array.from({ length: 2000 }, (_, i) => `k${i}`)
+    const low = (key: string) => assignToKeyGroup(key, MAX_PARALLELISM, S.string) < 64
+    const cf = whole.db.columnFamily('v')
+    // One file per half of the key groups, compacted below level 0 (deleteFilesInRange leaves level 0 alone).
+    const parts = [
+      { keys: keys.filter(low), range: [Buffer.from([0]), Buffer.from([64])] },
+      { keys: keys.filter((key) => !low(key)), range: [Buffer.from([64]), Buffer.from([128])] },
+    ]
+    for (const part of parts) {
+      for (const key of part.keys) {
+        whole.setCurrentKey(key)
+        value.update(part.keys.length)
+      }
+      await whole.db.flush(cf)
+      await whole.db.compactRange(cf, part.range[0], part.range[1])
+    }
+    expect(whole.db.liveFiles().filter((file) => file.columnFamily === 'v')).toHaveLength(2)
+    const handle = await whole.snapshot(1)
+    if (handle.kind !== 'incremental') throw new Error('expected an incremental handle')
+    await fixture.close(whole)
+    const half = await fixture.backend({ maxParallelism: MAX_PARALLELISM, range: new KeyGroupRange(0, 63), restoreFrom: [handle], clock })
+    const live = half.db.liveFiles().filter((file) => file.columnFamily === 'v')
+    // The file of key groups 64-127 is gone, not just hidden.
+    expect(live).toHaveLength(1)
+    expect(live[0]!.largestKey[0]).toBeLessThan(64)
+    expect(keysOutsideRange(half).outside).toBe(0)
+    for (const ref of Object.values(handle.sharedFiles)) await fixture.storage().localPath(ref)
+  })
+
   it('reports progress after clipping the base and after each other handle, up to every key group', async () => {
     const clock = new ManualClock(T0)
     const handles = await threeWorkers(clock)
