@@ -48,6 +48,7 @@ export interface NativeSstFileInfo {
 export interface NativeSstWriter {
   open(path: string): void
   put(key: Uint8Array, value: Uint8Array, raw?: boolean): void
+  putBatch(batch: Uint8Array): void
   finish(): Promise<NativeSstFileInfo>
   close(): void
 }

@@ -24,15 +24,14 @@ export async function exportAndIngest(target: RestoreTarget, cf: ColumnFamily, i
     while (!iterator.ended) {
       signal?.throwIfAborted()
       const entries = await iterator.nextBatchAsync(10_000, BATCH_BYTES)
-      entries.forEach((key, value) => {
-        if (writer === undefined) {
-          const file = path.join(directory, `${files.length}.sst`)
-          writer = target.db.sstWriter(cf, file)
-          files.push(file)
-        }
-        writer.putRaw(key, value)
-        bytes += key.length + value.length
-      })
+      if (entries.count === 0) continue
+      if (writer === undefined) {
+        const file = path.join(directory, `${files.length}.sst`)
+        writer = target.db.sstWriter(cf, file)
+        files.push(file)
+      }
+      writer.putBatchRaw(entries)
+      bytes += entries.buffer.length
       progress.entries += entries.count
       if (writer !== undefined && bytes >= FILE_BYTES) {
         await finish(writer)
