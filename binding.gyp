@@ -27,6 +27,8 @@
         "NAPI_VERSION=8",
         "NODE_ADDON_API_DISABLE_DEPRECATED",
         "NAPI_CPP_EXCEPTIONS",
+        "NODE_ADDON_API_CPP_EXCEPTIONS_ALL",
+        "NODE_API_SWALLOW_UNTHROWABLE_EXCEPTIONS",
         "RKS_ROCKSDB_BUILD=\"<(rocksdb_build)\""
       ],
       "cflags!": ["-fno-exceptions"],

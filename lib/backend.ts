@@ -215,7 +215,9 @@ export class KeyedStateBackend<K> implements StateContext<K> {
     const directory = await claimInstanceDirectory(options.path)
     let db: RocksDB
     try {
-      db = await RocksDB.open(options.path, { clock: options.clock })
+      // No WAL: the backend's durability is its checkpoint, and it starts from one (or from
+      // nothing) on every open, so a log of writes since would only cost time.
+      db = await RocksDB.open(options.path, { clock: options.clock, wal: false })
     } catch (error) {
       // Locked: another backend owns the directory now, whoever created it.
       if (!(error instanceof LockedError)) await directory.undo(async () => undefined)

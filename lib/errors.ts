@@ -29,6 +29,27 @@ export class LockedError extends RocksDBError {
   }
 }
 
+/**
+ * RocksDB stopped accepting writes after a background error it cannot recover from (a failed
+ * flush, compaction or write): every later write, flush, checkpoint and `close()` reports it,
+ * naming the original cause. Reads still see the acknowledged data in memory.
+ */
+export class BackgroundError extends RocksDBError {
+  constructor(message: string) {
+    super('BackgroundError', message)
+  }
+}
+
+/**
+ * A write whose expiry (write time + the column family's TTL) does not fit DBWithTTL's int32
+ * seconds, which end at 2038-01-19T03:14:07Z: refused, since it would expire at once.
+ */
+export class TimestampOverflowError extends KeyedStateError {
+  constructor(message: string) {
+    super('TimestampOverflow', message)
+  }
+}
+
 /** A database, iterator, snapshot, batch or writer was used after it was closed or released. */
 export class ClosedError extends KeyedStateError {
   constructor(message: string) {
@@ -136,6 +157,22 @@ export class CorruptDataError extends KeyedStateError {
   }
 }
 
+/**
+ * Checkpoint storage could not be reached or refused a request: a remote store (S3) still failing
+ * after its retries, or answering with an error other than throttling. `cause` is the underlying
+ * error; `attempts` how many times the request was sent. Nothing the failed operation wrote counts
+ * as stored.
+ */
+export class CheckpointStorageError extends KeyedStateError {
+  constructor(
+    message: string,
+    readonly attempts: number,
+    options?: { cause?: unknown },
+  ) {
+    super('CheckpointStorage', message, options)
+  }
+}
+
 /** Builds the error the native layer reports; `code` picks the class. */
 export function errorFromNative(code: string, message: string): KeyedStateError {
   switch (code) {
@@ -143,6 +180,10 @@ export function errorFromNative(code: string, message: string): KeyedStateError 
       return new ClosedError(message)
     case 'Locked':
       return new LockedError(message)
+    case 'BackgroundError':
+      return new BackgroundError(message)
+    case 'TimestampOverflow':
+      return new TimestampOverflowError(message)
     case 'OperationInProgress':
       return new OperationInProgressError(message)
     case 'ColumnFamilyNotFound':

@@ -28,8 +28,12 @@ namespace {
 
 void CloseOpenDatabases(void* arg) {
   auto* data = static_cast<AddonData*>(arg);
-  std::vector<Database*> open(data->openDatabases.begin(), data->openDatabases.end());
-  for (Database* db : open) db->CloseNow();
+  try {
+    std::vector<Database*> open(data->openDatabases.begin(), data->openDatabases.end());
+    for (Database* db : open) db->CloseNow();
+  } catch (...) {
+    // A C callback of Node: nothing may escape it, and at teardown nobody is left to tell.
+  }
 }
 
 struct ListColumnFamiliesWork : WorkBase {

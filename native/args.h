@@ -11,16 +11,26 @@
 namespace rks {
 
 // A view of a Buffer/Uint8Array argument; valid while the JS value is alive (the call).
+// Never a null pointer: N-API gives null for empty buffers, and RocksDB asserts on it.
 inline rocksdb::Slice BytesArg(const Napi::Value& value, const char* name) {
+  static const char kEmpty[1] = {0};
   napi_env env = value.Env();
   bool isBuffer = false;
-  if (napi_is_buffer(env, value, &isBuffer) != napi_ok || !isBuffer) {
-    ThrowTypeError(value.Env(), std::string(name) + " must be a Buffer or Uint8Array");
-  }
   void* data = nullptr;
   size_t length = 0;
-  napi_get_buffer_info(env, value, &data, &length);
-  return rocksdb::Slice(static_cast<const char*>(data), length);
+  if (napi_is_buffer(env, value, &isBuffer) != napi_ok || !isBuffer ||
+      napi_get_buffer_info(env, value, &data, &length) != napi_ok) {
+    ThrowTypeError(value.Env(), std::string(name) + " must be a Buffer or Uint8Array");
+  }
+  return rocksdb::Slice(length == 0 ? kEmpty : static_cast<const char*>(data), length);
+}
+
+// Checks a [begin, end) range argument: begin after end is a RangeError (RocksDB asserts on
+// it, or fails a write only after applying part of it). False for an empty range (begin == end).
+inline bool CheckRange(Napi::Env env, const rocksdb::Slice& begin, const rocksdb::Slice& end, const char* what) {
+  int order = begin.compare(end);
+  if (order > 0) throw Napi::RangeError::New(env, std::string(what) + ": begin must not come after end");
+  return order < 0;
 }
 
 inline std::string StringArg(const Napi::Value& value, const char* name) {

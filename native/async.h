@@ -1,7 +1,8 @@
 // One way to run work off the event loop: a Work type with `rocksdb::Status Execute()`
-// (thread pool), `Napi::Value Result(Napi::Env)` (main thread, on success) and
-// `void OnFailure(Napi::Env, const rocksdb::Status&)` (main thread, on failure; WorkBase
-// has an empty one), returned as a Promise.
+// (thread pool), `void Finished(Napi::Env, const rocksdb::Status&)` (main thread, always,
+// before the promise settles: bookkeeping only, no JS, as it also runs while a worker's
+// environment is torn down; WorkBase has an empty one) and `Napi::Value Result(Napi::Env)`
+// (main thread, builds the value on success), returned as a Promise.
 // Work on a database is counted as pending, so close() waits for it, and enters the
 // database's gate, so an environment shutdown never frees the DB under it.
 #pragma once
@@ -9,6 +10,7 @@
 #include <napi.h>
 #include <rocksdb/status.h>
 
+#include <optional>
 #include <utility>
 
 #include "database.h"
@@ -17,7 +19,7 @@
 namespace rks {
 
 struct WorkBase {
-  void OnFailure(Napi::Env, const rocksdb::Status&) {}
+  void Finished(Napi::Env, const rocksdb::Status&) {}
 };
 
 template <typename Work>
@@ -41,35 +43,40 @@ class AsyncOperation : public Napi::AsyncWorker {
       return;
     }
     try {
-      status_ = work_.Execute();
+      status_ = work_->Execute();
     } catch (const std::exception& e) {
       status_ = rocksdb::Status::Aborted(e.what());
+    } catch (...) {
+      status_ = rocksdb::Status::Aborted("unknown native exception");
     }
     if (db_ != nullptr) db_->gate().Leave();
   }
 
+  // Everything the operation holds is released whether or not JS can still run.
   void OnOK() override {
     Napi::Env env = Env();
-    Napi::HandleScope scope(env);
-    if (status_.ok()) {
-      try {
-        deferred_.Resolve(work_.Result(env));
-      } catch (const Napi::Error& error) {
-        deferred_.Reject(error.Value());
-      }
-    } else {
-      work_.OnFailure(env, status_);
-      deferred_.Reject(StatusError(env, status_).Value());
+    work_->Finished(env, status_);
+    Settle(env);
+    try {
+      owner_.Reset();
+    } catch (...) {
     }
-    owner_.Reset();
+    work_.reset();  // before OperationFinished: a close it starts must find the work's handles released
     if (db_ != nullptr) db_->OperationFinished(env);
   }
 
  private:
+  void Settle(Napi::Env env) noexcept {
+    SettleDeferred(env, deferred_, [&]() -> Napi::Value {
+      if (status_.ok()) return work_->Result(env);
+      throw db_ != nullptr ? db_->ErrorFor(env, status_) : StatusError(env, status_);
+    });
+  }
+
   Napi::Promise::Deferred deferred_;
   Database* db_;
   Napi::ObjectReference owner_;  // keeps the owning JS object (and so the DB) alive meanwhile
-  Work work_;
+  std::optional<Work> work_;
   rocksdb::Status status_;
 };
 

@@ -36,7 +36,7 @@ struct CheckpointWork : WorkBase {
 };
 
 CheckpointWork PrepareCheckpoint(Database* db, const Napi::CallbackInfo& info) {
-  db->CheckOpen(info.Env());
+  db->CheckWritable(info.Env());
   CheckpointWork work;
   work.db = db;
   work.directory = StringArg(info[0], "directory");
@@ -45,21 +45,21 @@ CheckpointWork PrepareCheckpoint(Database* db, const Napi::CallbackInfo& info) {
 
 struct IngestWork : WorkBase {
   Database* db;
-  rocksdb::ColumnFamilyHandle* handle;
+  FamilyUse family;
   std::vector<std::string> files;
   rocksdb::IngestExternalFileOptions options;
-  rocksdb::Status Execute() { return db->ttlDb()->IngestExternalFile(handle, files, options); }
+  rocksdb::Status Execute() { return db->ttlDb()->IngestExternalFile(family.handle(), files, options); }
   Napi::Value Result(Napi::Env env) { return env.Undefined(); }
 };
 
 struct DeleteFilesInRangeWork : WorkBase {
   Database* db;
-  rocksdb::ColumnFamilyHandle* handle;
+  FamilyUse family;
   std::string begin, end;
   rocksdb::Status Execute() {
     rocksdb::Slice beginSlice(begin), endSlice(end);
     rocksdb::RangePtr range(&beginSlice, &endSlice);
-    return rocksdb::DeleteFilesInRanges(db->base(), handle, &range, 1, false);
+    return rocksdb::DeleteFilesInRanges(db->base(), family.handle(), &range, 1, false);
   }
   Napi::Value Result(Napi::Env env) { return env.Undefined(); }
 };
@@ -108,10 +108,10 @@ Napi::Value Database::LiveFiles(const Napi::CallbackInfo& info) {
 
 Napi::Value Database::Ingest(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  CheckOpen(env);
+  CheckWritable(env);
   IngestWork work;
   work.db = this;
-  work.handle = ColumnFamilyArg(info[0]).handle;
+  ColumnFamilyArg(info[0]);
   if (!info[1].IsArray()) ThrowTypeError(env, "files must be an array of paths");
   Napi::Array files = info[1].As<Napi::Array>();
   for (uint32_t i = 0; i < files.Length(); ++i) work.files.push_back(StringArg(files.Get(i), "file path"));
@@ -131,17 +131,20 @@ Napi::Value Database::Ingest(const Napi::CallbackInfo& info) {
     throw MakeError(env, "NotSupported", "this RocksDB cannot ingest files another DB wrote (needs 9.10 or later)");
 #endif
   }
+  work.family = UseFamily(info[0]);
   return RunAsync(env, this, Value(), "rocksdb-keyed-state:ingest", std::move(work));
 }
 
 Napi::Value Database::DeleteFilesInRange(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  CheckOpen(env);
+  CheckWritable(env);
   DeleteFilesInRangeWork work;
   work.db = this;
-  work.handle = ColumnFamilyArg(info[0]).handle;
+  ColumnFamilyArg(info[0]);
   work.begin = BytesArg(info[1], "begin").ToString();
   work.end = BytesArg(info[2], "end").ToString();
+  CheckRange(env, work.begin, work.end, "deleteFilesInRange");
+  work.family = UseFamily(info[0]);
   return RunAsync(env, this, Value(), "rocksdb-keyed-state:deleteFilesInRange", std::move(work));
 }
 

@@ -1,5 +1,8 @@
 #include "database.h"
 
+#include <algorithm>
+#include <climits>
+
 #include <rocksdb/convenience.h>
 #include <rocksdb/filter_policy.h>
 #include <rocksdb/table.h>
@@ -22,10 +25,17 @@ namespace rks {
 
 static constexpr size_t kDefaultBlockCacheBytes = 64 << 20;
 
-static int32_t TtlArg(const Napi::Value& value) {
+// DBWithTTL stores write times as int32 seconds and tests expiry as `timestamp + ttl` in
+// int32: an expiry past 2038-01-19T03:14:07Z wraps negative, and compaction then deletes
+// fresh entries. So a TTL is refused unless now + ttl fits.
+int32_t Database::TtlArg(const Napi::Value& value) const {
   if (value.IsUndefined()) return 0;
   uint32_t ttl = Uint32Arg(value, "ttlSeconds");
-  if (ttl > uint32_t(INT32_MAX)) throw Napi::RangeError::New(value.Env(), "ttlSeconds must fit in an int32");
+  int64_t maximum = int64_t(INT32_MAX) - NowSeconds();
+  if (ttl > 0 && int64_t(ttl) > maximum) {
+    throw Napi::RangeError::New(value.Env(), "ttlSeconds must be at most " + std::to_string(std::max<int64_t>(maximum, 0)) +
+                                                 " now: DBWithTTL's int32 expiry time ends at 2038-01-19T03:14:07Z");
+  }
   return int32_t(ttl);
 }
 
@@ -52,6 +62,7 @@ Napi::Function Database::Init(Napi::Env env) {
                          InstanceMethod<&Database::NewSnapshot>("snapshot"),
                          InstanceMethod<&Database::NewSstWriter>("sstWriter"),
                          InstanceMethod<&Database::Flush>("flush"),
+                         InstanceMethod<&Database::FlushSync>("flushSync"),
                          InstanceMethod<&Database::CompactRange>("compactRange"),
                          InstanceMethod<&Database::GetProperty>("getProperty"),
                          InstanceMethod<&Database::ApproximateSize>("approximateSize"),
@@ -90,12 +101,70 @@ void Database::CheckOpen(Napi::Env env) const {
   if (state_ != State::kOpen) ThrowClosed(env, "Database");
 }
 
+void Database::CheckWritable(Napi::Env env) const {
+  CheckOpen(env);
+  CheckNoBackgroundError(env);
+}
+
+void Database::CheckNoBackgroundError(Napi::Env env) const {
+  if (backgroundErrors_->Failed()) throw ErrorFor(env, rocksdb::Status::Aborted("background error"));
+}
+
+Napi::Error Database::ErrorFor(Napi::Env env, const rocksdb::Status& status) const {
+  std::string cause = backgroundErrors_->Cause();
+  if (cause.empty()) return StatusError(env, status);
+  return MakeError(env, "BackgroundError", "RocksDB stopped accepting writes after a background error (" + cause + ")");
+}
+
+void Database::CheckWrite(Napi::Env env, const rocksdb::Status& status) const {
+  if (!status.ok()) throw ErrorFor(env, status);
+}
+
 const ColumnFamily& Database::ColumnFamilyArg(const Napi::Value& value) const {
   uint32_t id = Uint32Arg(value, "column family id");
-  if (id >= columnFamilies_.size() || columnFamilies_[id].handle == nullptr) {
+  if (!IsLive(id)) {
     throw MakeError(value.Env(), "ColumnFamilyNotFound", "column family " + std::to_string(id) + " does not exist");
   }
   return columnFamilies_[id];
+}
+
+FamilyUse Database::UseFamily(const Napi::Value& value) {
+  ColumnFamilyArg(value);
+  return FamilyUse(this, value.As<Napi::Number>().Uint32Value());
+}
+
+FamilyUse::FamilyUse(Database* db, uint32_t id) : db_(db), id_(id), handle_(db->columnFamilies_[id].handle) {
+  ++db->columnFamilies_[id].users;
+}
+
+FamilyUse& FamilyUse::operator=(FamilyUse&& other) noexcept {
+  if (this != &other) {
+    Release();
+    db_ = other.db_;
+    id_ = other.id_;
+    handle_ = other.handle_;
+    other.db_ = nullptr;
+    other.handle_ = nullptr;
+  }
+  return *this;
+}
+
+const ColumnFamily& FamilyUse::family() const { return db_->FamilyAt(id_); }
+
+void FamilyUse::Release() {
+  if (db_ == nullptr) return;
+  db_->ReleaseFamily(id_);
+  db_ = nullptr;
+  handle_ = nullptr;
+}
+
+void Database::ReleaseFamily(uint32_t id) {
+  ColumnFamily& family = columnFamilies_[id];
+  // A closed database destroyed every handle already.
+  if (--family.users == 0 && family.dropped && family.handle != nullptr && db_ != nullptr) {
+    db_->DestroyColumnFamilyHandle(family.handle);
+    family.handle = nullptr;
+  }
 }
 
 Snapshot* Database::SnapshotArg(const Napi::Value& value) const {
@@ -113,6 +182,18 @@ int64_t Database::NowSeconds() const {
 
 std::shared_ptr<TimestampedListTtl> Database::ListTtlFor(bool timestampedList, int32_t ttlSeconds) const {
   return timestampedList ? std::make_shared<TimestampedListTtl>(ttlSeconds, clock_) : nullptr;
+}
+
+int64_t Database::WriteTime(Napi::Env env, const ColumnFamily& family, const rocksdb::Slice& value, bool raw) const {
+  if (raw) CheckStatus(env, CheckRawWrite(value));
+  int64_t time = raw ? DecodeTimestamp(value) : NowSeconds();
+  if (time + family.ttlSeconds > INT32_MAX) {
+    throw MakeError(env, "TimestampOverflow",
+                    "refusing a write to column family '" + family.name + "' at " + std::to_string(time) +
+                        " s with a TTL of " + std::to_string(family.ttlSeconds) +
+                        " s: DBWithTTL's int32 expiry time ends at 2038-01-19T03:14:07Z, and past it fresh entries would expire");
+  }
+  return time;
 }
 
 // `ttlSeconds` as declared: for a timestamped list (listTtl set) it is the elements' TTL.
@@ -203,19 +284,18 @@ struct OpenWork : WorkBase {
     return status;
   }
 
-  Napi::Value Result(Napi::Env env) {
-    AddonData::Of(env)->openDatabases.insert(db);
-    if (db->state_ == Database::State::kOpening) db->state_ = Database::State::kOpen;
-    return DescribeColumnFamilies(env);
-  }
-
-  void OnFailure(Napi::Env env, const rocksdb::Status&) {
-    if (db->state_ == Database::State::kClosing) {
+  void Finished(Napi::Env env, const rocksdb::Status& status) {
+    if (status.ok()) {
+      AddonData::Of(env)->openDatabases.insert(db);
+      if (db->state_ == Database::State::kOpening) db->state_ = Database::State::kOpen;
+    } else if (db->state_ == Database::State::kClosing) {
       db->FinishClose(env, rocksdb::Status::OK());
     } else {
       db->state_ = Database::State::kClosed;
     }
   }
+
+  Napi::Value Result(Napi::Env env) { return DescribeColumnFamilies(env); }
 
   Napi::Value DescribeColumnFamilies(Napi::Env env) const;
 };
@@ -250,7 +330,10 @@ Napi::Value Database::Open(const Napi::CallbackInfo& info) {
   work.options.create_missing_column_families = true;
   work.options.error_if_exists = BoolOption(options, "errorIfExists", false);
   work.readOnly = BoolOption(options, "readOnly", false);
-  writeOptions_.disableWAL = !BoolOption(options, "wal", false);
+  readOnly_ = work.readOnly;
+  // On by default: a write acknowledged to JS survives the process (RocksDB's default, unsynced).
+  writeOptions_.disableWAL = !BoolOption(options, "wal", true);
+  work.options.listeners.push_back(backgroundErrors_);
 
   Napi::Value delimiter = options.Get("mergeDelimiter");
   uint32_t delimiterByte = delimiter.IsUndefined() ? ',' : Uint32Arg(delimiter, "mergeDelimiter");
@@ -300,17 +383,20 @@ Napi::Value Database::Open(const Napi::CallbackInfo& info) {
 // ---------------------------------------------------------------------------------------
 // close and lifetime
 
+// Its own promise always resolves (nobody holds it); the outcome goes to close()'s callers.
 struct CloseWork : WorkBase {
   Database* db;
+  rocksdb::Status outcome;
   rocksdb::Status Execute() {
     db->gate_.CloseAndWait();
-    return db->DestroyDb();
+    rocksdb::Status flushed = db->FlushBeforeClose();
+    rocksdb::Status closed = db->DestroyDb();
+    db->gate_.Finish();
+    outcome = flushed.ok() ? closed : flushed;
+    return rocksdb::Status::OK();
   }
-  Napi::Value Result(Napi::Env env) {
-    db->FinishClose(env, rocksdb::Status::OK());
-    return env.Undefined();
-  }
-  void OnFailure(Napi::Env env, const rocksdb::Status& status) { db->FinishClose(env, status); }
+  void Finished(Napi::Env env, const rocksdb::Status&) { db->FinishClose(env, outcome); }
+  Napi::Value Result(Napi::Env env) { return env.Undefined(); }
 };
 
 Napi::Value Database::Close(const Napi::CallbackInfo& info) {
@@ -350,8 +436,12 @@ void Database::StartClose(Napi::Env env) {
   ReleaseResources();
   CloseWork work;
   work.db = this;
-  // Not counted as pending: it is the operation that waits for the pending ones.
-  RunAsync(env, nullptr, Value(), "rocksdb-keyed-state:close", std::move(work));
+  try {
+    // Not counted as pending: it is the operation that waits for the pending ones.
+    RunAsync(env, nullptr, Value(), "rocksdb-keyed-state:close", std::move(work));
+  } catch (...) {
+    CloseNow();  // no promise can be made: the environment is going away
+  }
 }
 
 void Database::FinishClose(Napi::Env env, const rocksdb::Status& status) {
@@ -360,12 +450,27 @@ void Database::FinishClose(Napi::Env env, const rocksdb::Status& status) {
   std::vector<Napi::Promise::Deferred> waiters;
   waiters.swap(closeWaiters_);
   for (auto& waiter : waiters) {
-    if (status.ok()) {
-      waiter.Resolve(env.Undefined());
-    } else {
-      waiter.Reject(StatusError(env, status).Value());
-    }
+    SettleDeferred(env, waiter, [&]() -> Napi::Value {
+      if (!status.ok()) throw ErrorFor(env, status);
+      return env.Undefined();
+    });
   }
+}
+
+// With the WAL off, the memtables hold the only copy of recent writes. RocksDB flushes them
+// when it closes but ignores a failure, so the flush is ours, and close() reports it.
+rocksdb::Status Database::FlushBeforeClose() {
+  if (db_ == nullptr || readOnly_) return rocksdb::Status::OK();
+  rocksdb::Status status = writeOptions_.disableWAL ? FlushLiveFamilies() : rocksdb::Status::OK();
+  if (status.ok() && backgroundErrors_->Failed()) status = rocksdb::Status::Aborted("background error");
+  return status;
+}
+
+rocksdb::Status Database::FlushLiveFamilies() {
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  for (const auto& family : columnFamilies_)
+    if (!family.dropped && family.handle != nullptr) handles.push_back(family.handle);
+  return db_->Flush(rocksdb::FlushOptions(), handles);
 }
 
 rocksdb::Status Database::DestroyDb() {
@@ -387,6 +492,7 @@ void Database::CloseNow() {
   gate_.CloseAndWait();
   ReleaseResources();
   DestroyDb();
+  gate_.Finish();
   state_ = State::kClosed;
   closeStarted_ = true;
   AddonData* data = AddonData::Of(Env());
@@ -405,10 +511,10 @@ struct CreateColumnFamilyWork : WorkBase {
   std::shared_ptr<TimestampedListTtl> listTtl;
   rocksdb::ColumnFamilyHandle* handle = nullptr;
   rocksdb::Status Execute() { return db->ttlDb()->CreateColumnFamilyWithTtl(options, name, &handle, ttlSeconds); }
-  Napi::Value Result(Napi::Env env) {
-    families->push_back({name, handle, ttlSeconds, listTtl});
-    return Napi::Number::New(env, double(families->size() - 1));
+  void Finished(Napi::Env, const rocksdb::Status& status) {
+    if (status.ok()) families->push_back({name, handle, ttlSeconds, listTtl});
   }
+  Napi::Value Result(Napi::Env env) { return Napi::Number::New(env, double(families->size() - 1)); }
 };
 
 Napi::Value Database::ColumnFamilies(const Napi::CallbackInfo& info) {
@@ -418,14 +524,12 @@ Napi::Value Database::ColumnFamilies(const Napi::CallbackInfo& info) {
 
 namespace {
 
+// The handle itself is destroyed when its last FamilyUse ends (this one, or a running
+// flush, compaction, ingestion or SST writer).
 struct DropColumnFamilyWork : WorkBase {
   Database* db;
-  rocksdb::ColumnFamilyHandle* handle;
-  rocksdb::Status Execute() {
-    rocksdb::Status status = db->ttlDb()->DropColumnFamily(handle);
-    rocksdb::Status destroyed = db->ttlDb()->DestroyColumnFamilyHandle(handle);
-    return status.ok() ? destroyed : status;
-  }
+  FamilyUse family;
+  rocksdb::Status Execute() { return db->ttlDb()->DropColumnFamily(family.handle()); }
   Napi::Value Result(Napi::Env env) { return env.Undefined(); }
 };
 
@@ -439,7 +543,7 @@ CreateColumnFamilyWork Database::PrepareColumnFamily(const Napi::CallbackInfo& i
   work.families = &columnFamilies_;
   work.name = StringArg(info[0], "name");
   for (const auto& family : columnFamilies_) {
-    if (family.handle != nullptr && family.name == work.name) {
+    if (!family.dropped && family.name == work.name) {
       throw MakeError(env, "InvalidArgument", "column family '" + work.name + "' already exists");
     }
   }
@@ -454,19 +558,23 @@ CreateColumnFamilyWork Database::PrepareColumnFamily(const Napi::CallbackInfo& i
 }
 
 Napi::Value Database::CreateColumnFamily(const Napi::CallbackInfo& info) {
+  CheckWritable(info.Env());
   return RunAsync(info.Env(), this, Value(), "rocksdb-keyed-state:createColumnFamily", PrepareColumnFamily(info));
 }
 
 // Registering keyed state is synchronous API; creating a column family only appends to the MANIFEST.
 Napi::Value Database::CreateColumnFamilySync(const Napi::CallbackInfo& info) {
+  CheckWritable(info.Env());
   CreateColumnFamilyWork work = PrepareColumnFamily(info);
-  CheckStatus(info.Env(), work.Execute());
+  rocksdb::Status status = work.Execute();
+  CheckWrite(info.Env(), status);
+  work.Finished(info.Env(), status);
   return work.Result(info.Env());
 }
 
 Napi::Value Database::SetTtl(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  CheckOpen(env);
+  CheckWritable(env);
   ColumnFamily& family = const_cast<ColumnFamily&>(ColumnFamilyArg(info[0]));
   if (family.listTtl) {
     family.listTtl->SetTtl(TtlArg(info[1]));
@@ -479,15 +587,15 @@ Napi::Value Database::SetTtl(const Napi::CallbackInfo& info) {
 
 Napi::Value Database::DropColumnFamily(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  CheckOpen(env);
+  CheckWritable(env);
   ColumnFamily& family = const_cast<ColumnFamily&>(ColumnFamilyArg(info[0]));
   if (family.name == rocksdb::kDefaultColumnFamilyName) {
     throw MakeError(env, "InvalidArgument", "the default column family cannot be dropped");
   }
   DropColumnFamilyWork work;
   work.db = this;
-  work.handle = family.handle;
-  family.handle = nullptr;  // unusable from now on, also while the drop runs
+  work.family = UseFamily(info[0]);
+  family.dropped = true;  // unusable from now on, also while the drop runs
   return RunAsync(env, this, Value(), "rocksdb-keyed-state:dropColumnFamily", std::move(work));
 }
 
@@ -522,8 +630,9 @@ Napi::Value Database::GetMany(const Napi::CallbackInfo& info) {
   if (Snapshot* snapshot = SnapshotArg(info[2])) options.snapshot = snapshot->get();
   uint32_t flags = info[3].IsUndefined() ? 0 : Uint32Arg(info[3], "flags");
   const uint32_t count = keyArray.Length();
-  std::vector<rocksdb::Slice> keys(count);
-  for (uint32_t i = 0; i < count; ++i) keys[i] = BytesArg(keyArray.Get(i), "key");
+  // Grown key by key: a huge (sparse) array fails on its first missing key, not in an allocation.
+  std::vector<rocksdb::Slice> keys;
+  for (uint32_t i = 0; i < count; ++i) keys.push_back(BytesArg(keyArray.Get(i), "key"));
   std::vector<rocksdb::PinnableSlice> values(count);
   std::vector<rocksdb::Status> statuses(count);
   base_->MultiGet(options, family.handle, count, keys.data(), values.data(), statuses.data());
@@ -548,14 +657,14 @@ Napi::Value Database::GetMany(const Napi::CallbackInfo& info) {
 
 Napi::Value Database::WriteValue(const Napi::CallbackInfo& info, bool merge, bool raw) {
   Napi::Env env = info.Env();
-  CheckOpen(env);
+  CheckWritable(env);
   const ColumnFamily& family = ColumnFamilyArg(info[0]);
   rocksdb::Slice key = BytesArg(info[1], "key");
   rocksdb::Slice value = BytesArg(info[2], "value");
+  int64_t writeTime = WriteTime(env, family, value, raw);
   scratch_.Clear();
-  rocksdb::Status status = AddStampedWrite(scratch_, family.handle, key, value, merge, raw, NowSeconds());
-  if (status.ok()) status = base_->Write(writeOptions_, &scratch_);
-  CheckStatus(env, status);
+  CheckStatus(env, AddStampedWrite(scratch_, family.handle, key, value, merge, raw, writeTime));
+  CheckWrite(env, base_->Write(writeOptions_, &scratch_));
   return env.Undefined();
 }
 
@@ -565,27 +674,28 @@ Napi::Value Database::Merge(const Napi::CallbackInfo& info) { return WriteValue(
 
 Napi::Value Database::Delete(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  CheckOpen(env);
+  CheckWritable(env);
   const ColumnFamily& family = ColumnFamilyArg(info[0]);
-  CheckStatus(env, base_->Delete(writeOptions_, family.handle, BytesArg(info[1], "key")));
+  CheckWrite(env, base_->Delete(writeOptions_, family.handle, BytesArg(info[1], "key")));
   return env.Undefined();
 }
 
 Napi::Value Database::DeleteRange(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  CheckOpen(env);
+  CheckWritable(env);
   const ColumnFamily& family = ColumnFamilyArg(info[0]);
   rocksdb::Slice begin = BytesArg(info[1], "begin");
   rocksdb::Slice end = BytesArg(info[2], "end");
-  CheckStatus(env, base_->DeleteRange(writeOptions_, family.handle, begin, end));
+  if (!CheckRange(env, begin, end, "deleteRange")) return env.Undefined();
+  CheckWrite(env, base_->DeleteRange(writeOptions_, family.handle, begin, end));
   return env.Undefined();
 }
 
 Napi::Value Database::Write(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  CheckOpen(env);
+  CheckWritable(env);
   WriteBatch* batch = UnwrapArg<WriteBatch>(info[0], "a WriteBatch");
-  CheckStatus(env, base_->Write(writeOptions_, batch->BatchOn(env, this)));
+  CheckWrite(env, base_->Write(writeOptions_, batch->BatchOn(env, this)));
   return env.Undefined();
 }
 
@@ -596,8 +706,7 @@ Napi::Value Database::NewBatch(const Napi::CallbackInfo& info) {
 
 Napi::Value Database::NewIterator(const Napi::CallbackInfo& info) {
   CheckOpen(info.Env());
-  const ColumnFamily& family = ColumnFamilyArg(info[0]);
-  return Iterator::Create(info.Env(), this, family, ObjectArg(info[1], "options"));
+  return Iterator::Create(info.Env(), this, UseFamily(info[0]), ObjectArg(info[1], "options"));
 }
 
 Napi::Value Database::NewSnapshot(const Napi::CallbackInfo& info) {
@@ -607,8 +716,7 @@ Napi::Value Database::NewSnapshot(const Napi::CallbackInfo& info) {
 
 Napi::Value Database::NewSstWriter(const Napi::CallbackInfo& info) {
   CheckOpen(info.Env());
-  const ColumnFamily& family = ColumnFamilyArg(info[0]);
-  return SstWriter::Create(info.Env(), this, family);
+  return SstWriter::Create(info.Env(), this, UseFamily(info[0]));
 }
 
 Napi::Value Database::NowSecondsMethod(const Napi::CallbackInfo& info) {
@@ -622,14 +730,18 @@ namespace {
 
 struct FlushWork : WorkBase {
   Database* db;
-  std::vector<rocksdb::ColumnFamilyHandle*> handles;
-  rocksdb::Status Execute() { return db->ttlDb()->Flush(rocksdb::FlushOptions(), handles); }
+  std::vector<FamilyUse> families;
+  rocksdb::Status Execute() {
+    std::vector<rocksdb::ColumnFamilyHandle*> handles;
+    for (const auto& family : families) handles.push_back(family.handle());
+    return db->ttlDb()->Flush(rocksdb::FlushOptions(), handles);
+  }
   Napi::Value Result(Napi::Env env) { return env.Undefined(); }
 };
 
 struct CompactRangeWork : WorkBase {
   Database* db;
-  rocksdb::ColumnFamilyHandle* handle;
+  FamilyUse family;
   bool hasBegin = false, hasEnd = false;
   std::string begin, end;
   rocksdb::Status Execute() {
@@ -637,7 +749,8 @@ struct CompactRangeWork : WorkBase {
     rocksdb::CompactRangeOptions options;
     // Run every file through the compaction filter, so TTL expiry takes effect now.
     options.bottommost_level_compaction = rocksdb::BottommostLevelCompaction::kForce;
-    return db->ttlDb()->CompactRange(options, handle, hasBegin ? &beginSlice : nullptr, hasEnd ? &endSlice : nullptr);
+    return db->ttlDb()->CompactRange(options, family.handle(), hasBegin ? &beginSlice : nullptr,
+                                     hasEnd ? &endSlice : nullptr);
   }
   Napi::Value Result(Napi::Env env) { return env.Undefined(); }
 };
@@ -646,24 +759,37 @@ struct CompactRangeWork : WorkBase {
 
 Napi::Value Database::Flush(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  CheckOpen(env);
+  CheckWritable(env);
   FlushWork work;
   work.db = this;
   if (info[0].IsUndefined()) {
-    for (const auto& family : columnFamilies_)
-      if (family.handle != nullptr) work.handles.push_back(family.handle);
+    for (uint32_t id = 0; id < columnFamilies_.size(); ++id)
+      if (IsLive(id)) work.families.emplace_back(this, id);
   } else {
-    work.handles.push_back(ColumnFamilyArg(info[0]).handle);
+    work.families.push_back(UseFamily(info[0]));
   }
   return RunAsync(env, this, Value(), "rocksdb-keyed-state:flush", std::move(work));
 }
 
+// On the calling thread: for process exit, when no asynchronous work will run any more.
+// With the WAL off it is what keeps the acknowledged writes of an ending process. When a
+// close() already runs, it flushes itself: wait for it to finish instead.
+Napi::Value Database::FlushSync(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (AddonData::Of(env)->openDatabases.count(this) == 0) ThrowClosed(env, "Database");
+  CheckNoBackgroundError(env);
+  if (readOnly_ || !gate_.EnterOrAwaitClose()) return env.Undefined();
+  rocksdb::Status status = FlushLiveFamilies();
+  gate_.Leave();
+  CheckWrite(env, status);
+  return env.Undefined();
+}
+
 Napi::Value Database::CompactRange(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  CheckOpen(env);
+  CheckWritable(env);
   CompactRangeWork work;
   work.db = this;
-  work.handle = ColumnFamilyArg(info[0]).handle;
   if (!info[1].IsUndefined() && !info[1].IsNull()) {
     work.hasBegin = true;
     work.begin = BytesArg(info[1], "begin").ToString();
@@ -672,6 +798,8 @@ Napi::Value Database::CompactRange(const Napi::CallbackInfo& info) {
     work.hasEnd = true;
     work.end = BytesArg(info[2], "end").ToString();
   }
+  if (work.hasBegin && work.hasEnd) CheckRange(env, work.begin, work.end, "compactRange");
+  work.family = UseFamily(info[0]);
   return RunAsync(env, this, Value(), "rocksdb-keyed-state:compactRange", std::move(work));
 }
 
@@ -691,6 +819,7 @@ Napi::Value Database::ApproximateSize(const Napi::CallbackInfo& info) {
   CheckOpen(env);
   const ColumnFamily& family = ColumnFamilyArg(info[0]);
   rocksdb::Range range(BytesArg(info[1], "begin"), BytesArg(info[2], "end"));
+  if (!CheckRange(env, range.start, range.limit, "approximateSize")) return Napi::Number::New(env, 0);
   rocksdb::SizeApproximationOptions options;
   options.include_memtables = true;
   options.include_files = true;

@@ -11,22 +11,48 @@
 #include <unordered_set>
 #include <vector>
 
+#include "background_error.h"
 #include "operation_gate.h"
 #include "resource.h"
 
 namespace rks {
 
 class Snapshot;
+class Database;
 class TimestampedListTtl;
 struct CreateColumnFamilyWork;
 
 struct ColumnFamily {
   std::string name;
-  rocksdb::ColumnFamilyHandle* handle = nullptr;  // null once dropped
+  rocksdb::ColumnFamilyHandle* handle = nullptr;  // null once destroyed
   // The TTL DBWithTTL applies to whole values (compaction, skipExpired reads). 0 for a
   // timestamped list: its elements expire one by one, with listTtl's TTL.
   int32_t ttlSeconds = 0;
   std::shared_ptr<TimestampedListTtl> listTtl;  // timestamped lists only
+  bool dropped = false;  // refused as an argument from the moment the drop is asked for
+  int users = 0;         // FamilyUses: the handle of a dropped family lives until the last ends
+};
+
+// A column family handle in use by work on the thread pool or by an SST writer, so that
+// dropping the family never destroys the handle under it. Main thread only.
+class FamilyUse {
+ public:
+  FamilyUse() = default;
+  FamilyUse(Database* db, uint32_t id);
+  FamilyUse(FamilyUse&& other) noexcept { *this = std::move(other); }
+  FamilyUse& operator=(FamilyUse&& other) noexcept;
+  FamilyUse(const FamilyUse&) = delete;
+  FamilyUse& operator=(const FamilyUse&) = delete;
+  ~FamilyUse() { Release(); }
+
+  rocksdb::ColumnFamilyHandle* handle() const { return handle_; }
+  const ColumnFamily& family() const;
+  void Release();
+
+ private:
+  Database* db_ = nullptr;
+  uint32_t id_ = 0;
+  rocksdb::ColumnFamilyHandle* handle_ = nullptr;
 };
 
 // The write time of every value is appended by us (see ttl_value.h); `raw` writes keep it.
@@ -45,9 +71,22 @@ class Database : public Napi::ObjectWrap<Database> {
   const rocksdb::WriteOptions& writeOptions() const { return writeOptions_; }
   bool isOpen() const { return state_ == State::kOpen; }
   void CheckOpen(Napi::Env env) const;
+  // CheckOpen, and refuses once RocksDB stopped writes after a background error.
+  void CheckWritable(Napi::Env env) const;
+  // The error for a failed status: a BackgroundError naming the original cause once
+  // RocksDB is in its background-error state, else the status's own.
+  Napi::Error ErrorFor(Napi::Env env, const rocksdb::Status& status) const;
+  void CheckWrite(Napi::Env env, const rocksdb::Status& status) const;
+  void CheckNoBackgroundError(Napi::Env env) const;
   const ColumnFamily& ColumnFamilyArg(const Napi::Value& value) const;
+  FamilyUse UseFamily(const Napi::Value& value);
+  const ColumnFamily& FamilyAt(uint32_t id) const { return columnFamilies_[id]; }
+  bool IsLive(uint32_t id) const { return id < columnFamilies_.size() && !columnFamilies_[id].dropped; }
   Snapshot* SnapshotArg(const Napi::Value& value) const;  // null for undefined
   int64_t NowSeconds() const;
+  // The write time to stamp a value of `family` with (its own for raw values), refused when
+  // its expiry would not fit DBWithTTL's int32 seconds.
+  int64_t WriteTime(Napi::Env env, const ColumnFamily& family, const rocksdb::Slice& value, bool raw) const;
   void Attach(Resource* resource) { resources_.insert(resource); }
   void Detach(Resource* resource) { resources_.erase(resource); }
   OperationGate& gate() { return gate_; }
@@ -60,6 +99,7 @@ class Database : public Napi::ObjectWrap<Database> {
   enum class State { kNew, kOpening, kOpen, kClosing, kClosed };
   friend struct OpenWork;
   friend struct CloseWork;
+  friend class FamilyUse;
 
   Napi::Value Open(const Napi::CallbackInfo& info);
   Napi::Value Close(const Napi::CallbackInfo& info);
@@ -82,6 +122,7 @@ class Database : public Napi::ObjectWrap<Database> {
   Napi::Value NewSnapshot(const Napi::CallbackInfo& info);
   Napi::Value NewSstWriter(const Napi::CallbackInfo& info);
   Napi::Value Flush(const Napi::CallbackInfo& info);
+  Napi::Value FlushSync(const Napi::CallbackInfo& info);
   Napi::Value CompactRange(const Napi::CallbackInfo& info);
   Napi::Value GetProperty(const Napi::CallbackInfo& info);
   Napi::Value ApproximateSize(const Napi::CallbackInfo& info);
@@ -97,18 +138,24 @@ class Database : public Napi::ObjectWrap<Database> {
   rocksdb::ColumnFamilyOptions ColumnFamilyOptionsFor(int32_t ttlSeconds, int64_t periodicCompactionSeconds,
                                                       const std::shared_ptr<TimestampedListTtl>& listTtl) const;
   std::shared_ptr<TimestampedListTtl> ListTtlFor(bool timestampedList, int32_t ttlSeconds) const;
+  int32_t TtlArg(const Napi::Value& value) const;
+  void ReleaseFamily(uint32_t id);
   void ReleaseResources();
   void StartClose(Napi::Env env);
   void FinishClose(Napi::Env env, const rocksdb::Status& status);
+  rocksdb::Status FlushBeforeClose();
+  rocksdb::Status FlushLiveFamilies();
   rocksdb::Status DestroyDb();
 
   State state_ = State::kNew;
   rocksdb::DBWithTTL* db_ = nullptr;
   rocksdb::DB* base_ = nullptr;
+  bool readOnly_ = false;
   std::unique_ptr<rocksdb::Env> env_;  // owns the test-clock Env when one is used
   std::shared_ptr<rocksdb::SystemClock> clock_;
   std::shared_ptr<rocksdb::MergeOperator> mergeOperator_;
   std::shared_ptr<rocksdb::TableFactory> tableFactory_;
+  std::shared_ptr<BackgroundErrorListener> backgroundErrors_ = std::make_shared<BackgroundErrorListener>();
   std::vector<ColumnFamily> columnFamilies_;
   rocksdb::WriteOptions writeOptions_;
   rocksdb::WriteBatch scratch_;  // reused by single writes: no allocation per put

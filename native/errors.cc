@@ -4,6 +4,16 @@
 
 namespace rks {
 
+// The two messages of RocksDB's PosixFileSystem::LockFile (7.x and 9.x alike): the LOCK is
+// held by another process, or by another instance in this one. Matched on the exact
+// wording, since any path may contain the word "lock".
+static bool IsLockFailure(const rocksdb::Status& status) {
+  const char* state = status.getState();
+  if (state == nullptr) return false;
+  std::string message(state);
+  return message.rfind("While lock file: ", 0) == 0 || message.rfind("lock hold by current process", 0) == 0;
+}
+
 const char* StatusCodeName(const rocksdb::Status& status) {
   using Code = rocksdb::Status::Code;
   switch (status.code()) {
@@ -14,8 +24,7 @@ const char* StatusCodeName(const rocksdb::Status& status) {
     case Code::kInvalidArgument: return "InvalidArgument";
     case Code::kIOError:
       // RocksDB reports a held LOCK file as an IOError; callers want to tell it apart.
-      if (status.ToString().find("lock") != std::string::npos) return "Locked";
-      return "IOError";
+      return IsLockFailure(status) ? "Locked" : "IOError";
     case Code::kMergeInProgress: return "MergeInProgress";
     case Code::kIncomplete: return "Incomplete";
     case Code::kShutdownInProgress: return "ShutdownInProgress";
@@ -33,8 +42,12 @@ const char* StatusCodeName(const rocksdb::Status& status) {
 Napi::Error MakeError(Napi::Env env, const std::string& code, const std::string& message) {
   AddonData* data = AddonData::Of(env);
   if (data != nullptr && !data->errorFactory.IsEmpty()) {
-    Napi::Value error = data->errorFactory.Call({Napi::String::New(env, code), Napi::String::New(env, message)});
-    if (error.IsObject()) return Napi::Error(env, error);
+    try {
+      Napi::Value error = data->errorFactory.Call({Napi::String::New(env, code), Napi::String::New(env, message)});
+      if (error.IsObject()) return Napi::Error(env, error);
+    } catch (const Napi::Error&) {
+      // A factory that throws must not lose the error it was asked for: a plain one follows.
+    }
   }
   Napi::Error error = Napi::Error::New(env, message);
   error.Set("code", Napi::String::New(env, code));

@@ -17,6 +17,25 @@ const char* StatusCodeName(const rocksdb::Status& status);
 Napi::Error MakeError(Napi::Env env, const std::string& code, const std::string& message);
 Napi::Error StatusError(Napi::Env env, const rocksdb::Status& status);
 
+// Resolves `deferred` with what `result` returns, or rejects it with what it throws, and
+// never throws itself: it runs from completion callbacks, where an exception would abort
+// the process. When no JS can run (a worker's environment being torn down) the promise
+// stays unsettled, as nobody can observe it any more.
+template <typename Result>
+void SettleDeferred(Napi::Env env, Napi::Promise::Deferred& deferred, Result result) noexcept {
+  try {
+    Napi::HandleScope scope(env);
+    try {
+      deferred.Resolve(result());
+    } catch (const Napi::Error& error) {
+      deferred.Reject(error.Value());
+    } catch (const std::exception& e) {
+      deferred.Reject(Napi::Error::New(env, e.what()).Value());
+    }
+  } catch (...) {
+  }
+}
+
 [[noreturn]] void ThrowStatus(Napi::Env env, const rocksdb::Status& status);
 [[noreturn]] void ThrowClosed(Napi::Env env, const char* what);
 [[noreturn]] void ThrowTypeError(Napi::Env env, const std::string& message);

@@ -13,6 +13,9 @@
 namespace rks {
 
 static constexpr size_t kBatchHeader = 8;
+// With skipExpired, one call steps over at most this many expired entries and then returns
+// what it has (maybe nothing, not ended): a long expired run never blocks the loop for long.
+static constexpr uint32_t kMaxSkippedPerCall = 4096;
 
 static void AppendU32(std::string& out, uint32_t value) {
   char bytes[4] = {char(value & 0xff), char((value >> 8) & 0xff), char((value >> 16) & 0xff), char(value >> 24)};
@@ -62,7 +65,7 @@ static bool ReadBound(const Napi::Object& options, const char* inclusive, const 
   return false;
 }
 
-Napi::Object Iterator::Create(Napi::Env env, Database* db, const ColumnFamily& family, const Napi::Object& options) {
+Napi::Object Iterator::Create(Napi::Env env, Database* db, FamilyUse family, const Napi::Object& options) {
   Napi::Object object = AddonData::Of(env)->iteratorConstructor.New({});
   Iterator* it = Unwrap(object);
   it->hasLower_ = ReadBound(options, "gte", "gt", true, &it->lowerBound_);
@@ -70,7 +73,7 @@ Napi::Object Iterator::Create(Napi::Env env, Database* db, const ColumnFamily& f
   it->reverse_ = BoolOption(options, "reverse", false);
   it->raw_ = BoolOption(options, "raw", false);
   it->skipExpired_ = BoolOption(options, "skipExpired", false);
-  it->ttlSeconds_ = family.ttlSeconds;
+  it->ttlSeconds_ = family.family().ttlSeconds;
   rocksdb::ReadOptions read;
   read.fill_cache = BoolOption(options, "fillCache", true);
   Napi::Value snapshot = options.Get("snapshot");
@@ -84,7 +87,10 @@ Napi::Object Iterator::Create(Napi::Env env, Database* db, const ColumnFamily& f
     it->upperSlice_ = rocksdb::Slice(it->upperBound_);
     read.iterate_upper_bound = &it->upperSlice_;
   }
-  it->iterator_.reset(db->base()->NewIterator(read, family.handle));
+  it->iterator_.reset(db->base()->NewIterator(read, family.handle()));
+  it->family_ = std::move(family);
+  // Bounds that leave no key (gte 'b' with lt 'a'): empty, and never handed to RocksDB.
+  if (it->hasLower_ && it->hasUpper_ && it->lowerBound_ >= it->upperBound_) it->positioned_ = it->ended_ = true;
   it->AttachTo(db);
   return object;
 }
@@ -93,10 +99,12 @@ void Iterator::ReleaseResource() {
   if (!DetachFromDatabase()) return;
   iterator_.reset();
   snapshot_.reset();
+  family_.Release();
 }
 
 void Iterator::CheckUsable(Napi::Env env) const {
-  if (db_ == nullptr || closeRequested_) ThrowClosed(env, "Iterator");
+  // Refused from the moment the database's close() is called, like every other object.
+  if (db_ == nullptr || closeRequested_ || !db_->isOpen()) ThrowClosed(env, "Iterator");
   if (busy_) throw MakeError(env, "OperationInProgress", "the iterator is busy with an asynchronous nextv");
 }
 
@@ -120,6 +128,7 @@ rocksdb::Status Iterator::Fill(uint32_t maxCount, size_t maxBytes) {
     positioned_ = true;
   }
   const int64_t now = skipExpired_ ? db_->NowSeconds() : 0;
+  uint32_t skipped = 0;
   while (!ended_ && batchCount_ < maxCount && batch_.size() < maxBytes + kBatchHeader) {
     if (!iterator_->Valid()) {
       ended_ = true;
@@ -129,7 +138,8 @@ rocksdb::Status Iterator::Fill(uint32_t maxCount, size_t maxBytes) {
     rocksdb::Slice value = iterator_->value();
     rocksdb::Status status = CheckRawValue(value);
     if (!status.ok()) return status;
-    if (!skipExpired_ || !IsExpired(value, ttlSeconds_, now)) {
+    const bool expired = skipExpired_ && IsExpired(value, ttlSeconds_, now);
+    if (!expired) {
       if (!raw_) value = StripTimestamp(value);
       AppendU32(batch_, uint32_t(key.size()));
       batch_.append(key.data(), key.size());
@@ -138,6 +148,7 @@ rocksdb::Status Iterator::Fill(uint32_t maxCount, size_t maxBytes) {
       ++batchCount_;
     }
     Advance();
+    if (expired && ++skipped == kMaxSkippedPerCall) break;
   }
   return iterator_->status();
 }
@@ -152,19 +163,16 @@ Napi::Value Iterator::Seek(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   CheckUsable(env);
   std::string target = BytesArg(info[0], "target").ToString();
-  // Clamp to the bounds: RocksDB leaves a seek outside them undefined.
+  positioned_ = true;
+  // A target outside the bounds ends the iterator (abstract-level's convention; RocksDB
+  // leaves such a seek undefined).
+  ended_ = (hasLower_ && target < lowerBound_) || (hasUpper_ && target >= upperBound_);
+  if (ended_) return env.Undefined();
   if (reverse_) {
-    if (hasUpper_ && target >= upperBound_) {
-      iterator_->SeekToLast();
-    } else {
-      iterator_->SeekForPrev(target);
-    }
+    iterator_->SeekForPrev(target);
   } else {
-    if (hasLower_ && target < lowerBound_) target = lowerBound_;
     iterator_->Seek(target);
   }
-  positioned_ = true;
-  ended_ = false;
   return env.Undefined();
 }
 
@@ -172,6 +180,8 @@ static void ReadLimits(const Napi::CallbackInfo& info, uint32_t* maxCount, size_
   *maxCount = Uint32Arg(info[0], "maxCount");
   if (*maxCount == 0) throw Napi::RangeError::New(info.Env(), "maxCount must be at least 1");
   *maxBytes = info[1].IsUndefined() ? (size_t(1) << 20) : Uint32Arg(info[1], "maxBytes");
+  // Zero would return nothing, forever, to a loop that reads until the end.
+  if (*maxBytes == 0) throw Napi::RangeError::New(info.Env(), "maxBytes must be at least 1");
 }
 
 Napi::Value Iterator::Nextv(const Napi::CallbackInfo& info) {
@@ -191,12 +201,8 @@ struct NextvWork : WorkBase {
   uint32_t maxCount;
   size_t maxBytes;
   rocksdb::Status Execute() { return iterator->Fill(maxCount, maxBytes); }
-  Napi::Value Result(Napi::Env env) {
-    Napi::Value batch = iterator->TakeBatch(env);
-    iterator->AsyncFinished();
-    return batch;
-  }
-  void OnFailure(Napi::Env, const rocksdb::Status&) { iterator->AsyncFinished(); }
+  void Finished(Napi::Env, const rocksdb::Status&) { iterator->AsyncFinished(); }
+  Napi::Value Result(Napi::Env env) { return iterator->TakeBatch(env); }
 };
 
 }  // namespace
@@ -207,8 +213,9 @@ Napi::Value Iterator::NextvAsync(const Napi::CallbackInfo& info) {
   NextvWork work;
   work.iterator = this;
   ReadLimits(info, &work.maxCount, &work.maxBytes);
+  Napi::Promise promise = RunAsync(env, db_, Value(), "rocksdb-keyed-state:nextv", std::move(work));
   busy_ = true;
-  return RunAsync(env, db_, Value(), "rocksdb-keyed-state:nextv", std::move(work));
+  return promise;
 }
 
 void Iterator::AsyncFinished() {

@@ -10,18 +10,16 @@
 #include <memory>
 #include <string>
 
+#include "database.h"
 #include "resource.h"
 
 namespace rks {
-
-class Database;
-struct ColumnFamily;
 
 class Iterator : public Napi::ObjectWrap<Iterator>, public Resource {
  public:
   static constexpr napi_type_tag kTypeTag = {0x3d4e5f6071829384, 0xb5c6d7e8f90a1b2c};
   static Napi::Function Init(Napi::Env env);
-  static Napi::Object Create(Napi::Env env, Database* db, const ColumnFamily& family, const Napi::Object& options);
+  static Napi::Object Create(Napi::Env env, Database* db, FamilyUse family, const Napi::Object& options);
   explicit Iterator(const Napi::CallbackInfo& info);
   ~Iterator() override;
 
@@ -40,6 +38,7 @@ class Iterator : public Napi::ObjectWrap<Iterator>, public Resource {
   void Advance();
 
   std::unique_ptr<rocksdb::Iterator> iterator_;
+  FamilyUse family_;  // a dropped family's handle outlives the iterators made on it
   std::shared_ptr<const rocksdb::Snapshot> snapshot_;
   std::string lowerBound_, upperBound_;  // storage for the ReadOptions bound slices
   rocksdb::Slice lowerSlice_, upperSlice_;

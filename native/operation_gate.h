@@ -24,9 +24,21 @@ class OperationGate {
     closed_ = true;
     drained_.wait(lock, [this] { return inside_ == 0; });
   }
-  void Reopen() {
+  // Called by the closer when it is done with the DB.
+  void Finish() {
     std::lock_guard<std::mutex> lock(mutex_);
-    closed_ = false;
+    finished_ = true;
+    drained_.notify_all();
+  }
+  // Enter; or, once closing began, wait for the closer to finish and return false.
+  bool EnterOrAwaitClose() {
+    std::unique_lock<std::mutex> lock(mutex_);
+    if (!closed_) {
+      ++inside_;
+      return true;
+    }
+    drained_.wait(lock, [this] { return finished_; });
+    return false;
   }
 
  private:
@@ -34,6 +46,7 @@ class OperationGate {
   std::condition_variable drained_;
   int inside_ = 0;
   bool closed_ = false;
+  bool finished_ = false;
 };
 
 }  // namespace rks

@@ -34,7 +34,7 @@ void Snapshot::ReleaseResource() {
 }
 
 void Snapshot::CheckUsableOn(Napi::Env env, const Database* db) const {
-  if (!snapshot_) ThrowClosed(env, "Snapshot");
+  if (!snapshot_ || !db_->isOpen()) ThrowClosed(env, "Snapshot");
   if (db_ != db) throw MakeError(env, "InvalidArgument", "the snapshot belongs to another database");
 }
 
@@ -44,7 +44,7 @@ Napi::Value Snapshot::Release(const Napi::CallbackInfo& info) {
 }
 
 Napi::Value Snapshot::SequenceNumber(const Napi::CallbackInfo& info) {
-  if (!snapshot_) ThrowClosed(info.Env(), "Snapshot");
+  if (!snapshot_ || !db_->isOpen()) ThrowClosed(info.Env(), "Snapshot");
   return Napi::Number::New(info.Env(), double(snapshot_->GetSequenceNumber()));
 }
 

@@ -24,11 +24,12 @@ SstWriter::SstWriter(const Napi::CallbackInfo& info) : ObjectWrap(info) {
 
 SstWriter::~SstWriter() { ReleaseResource(); }
 
-Napi::Object SstWriter::Create(Napi::Env env, Database* db, const ColumnFamily& family) {
+Napi::Object SstWriter::Create(Napi::Env env, Database* db, FamilyUse family) {
   Napi::Object object = AddonData::Of(env)->sstWriterConstructor.New({});
   SstWriter* writer = Unwrap(object);
-  rocksdb::Options options(db->base()->GetDBOptions(), db->base()->GetOptions(family.handle));
-  writer->writer_ = std::make_unique<rocksdb::SstFileWriter>(rocksdb::EnvOptions(), options, family.handle);
+  rocksdb::Options options(db->base()->GetDBOptions(), db->base()->GetOptions(family.handle()));
+  writer->writer_ = std::make_unique<rocksdb::SstFileWriter>(rocksdb::EnvOptions(), options, family.handle());
+  writer->family_ = std::move(family);
   writer->AttachTo(db);
   return object;
 }
@@ -36,6 +37,7 @@ Napi::Object SstWriter::Create(Napi::Env env, Database* db, const ColumnFamily& 
 void SstWriter::ReleaseResource() {
   if (!DetachFromDatabase()) return;
   writer_.reset();
+  family_.Release();
 }
 
 void SstWriter::CheckUsable(Napi::Env env) const {
@@ -62,13 +64,13 @@ Napi::Value SstWriter::Put(const Napi::CallbackInfo& info) {
   rocksdb::Slice key = BytesArg(info[0], "key");
   rocksdb::Slice value = BytesArg(info[1], "value");
   bool raw = info[2].ToBoolean();
+  int64_t writeTime = db_->WriteTime(env, family_.family(), value, raw);
   if (raw) {
-    CheckStatus(env, CheckRawValue(value));
     CheckStatus(env, writer_->Put(key, value));
   } else {
     std::string stamped(value.data(), value.size());
     stamped.resize(value.size() + kTimestampLength);
-    EncodeTimestamp(&stamped[value.size()], db_->NowSeconds());
+    EncodeTimestamp(&stamped[value.size()], writeTime);
     CheckStatus(env, writer_->Put(key, stamped));
   }
   return env.Undefined();
@@ -125,10 +127,9 @@ struct FinishWork : WorkBase {
     result.Set("fileSize", double(info.file_size));
     result.Set("smallestKey", Napi::Buffer<char>::Copy(env, info.smallest_key.data(), info.smallest_key.size()));
     result.Set("largestKey", Napi::Buffer<char>::Copy(env, info.largest_key.data(), info.largest_key.size()));
-    writer->FinishDone();
     return result;
   }
-  void OnFailure(Napi::Env, const rocksdb::Status&) { writer->FinishDone(); }
+  void Finished(Napi::Env, const rocksdb::Status&) { writer->FinishDone(); }
 };
 
 }  // namespace

@@ -7,18 +7,16 @@
 
 #include <memory>
 
+#include "database.h"
 #include "resource.h"
 
 namespace rks {
-
-class Database;
-struct ColumnFamily;
 
 class SstWriter : public Napi::ObjectWrap<SstWriter>, public Resource {
  public:
   static constexpr napi_type_tag kTypeTag = {0x5f60718293a4b5c6, 0xd7e8f90a1b2c3d4e};
   static Napi::Function Init(Napi::Env env);
-  static Napi::Object Create(Napi::Env env, Database* db, const ColumnFamily& family);
+  static Napi::Object Create(Napi::Env env, Database* db, FamilyUse family);
   explicit SstWriter(const Napi::CallbackInfo& info);
   ~SstWriter() override;
 
@@ -35,6 +33,7 @@ class SstWriter : public Napi::ObjectWrap<SstWriter>, public Resource {
   void CheckUsable(Napi::Env env) const;
 
   std::unique_ptr<rocksdb::SstFileWriter> writer_;
+  FamilyUse family_;  // the writer keeps the handle: a drop must not destroy it meanwhile
   bool opened_ = false, finishing_ = false;
 };
 

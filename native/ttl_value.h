@@ -26,9 +26,18 @@ inline int32_t DecodeTimestamp(const rocksdb::Slice& raw) {
   return static_cast<int32_t>(uint32_t(p[0]) | (uint32_t(p[1]) << 8) | (uint32_t(p[2]) << 16) | (uint32_t(p[3]) << 24));
 }
 
+// A stored value too short to hold its timestamp is corrupt.
 inline rocksdb::Status CheckRawValue(const rocksdb::Slice& raw) {
   if (raw.size() < kTimestampLength) {
     return rocksdb::Status::Corruption("value is shorter than its TTL timestamp");
+  }
+  return rocksdb::Status::OK();
+}
+
+// A raw value given to write must end with its 4-byte timestamp.
+inline rocksdb::Status CheckRawWrite(const rocksdb::Slice& raw) {
+  if (raw.size() < kTimestampLength) {
+    return rocksdb::Status::InvalidArgument("a raw value must end with its 4-byte TTL timestamp");
   }
   return rocksdb::Status::OK();
 }
@@ -48,7 +57,7 @@ inline rocksdb::Status AddStampedWrite(rocksdb::WriteBatch& batch, rocksdb::Colu
                                        const rocksdb::Slice& key, const rocksdb::Slice& value, bool merge,
                                        bool raw, int64_t nowSeconds) {
   if (raw) {
-    rocksdb::Status status = CheckRawValue(value);
+    rocksdb::Status status = CheckRawWrite(value);
     if (!status.ok()) return status;
   }
   char timestamp[kTimestampLength];

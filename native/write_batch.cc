@@ -39,6 +39,7 @@ Napi::Object WriteBatch::Create(Napi::Env env, Database* db) {
 void WriteBatch::ReleaseResource() {
   if (!DetachFromDatabase()) return;
   batch_.Clear();
+  families_.clear();
 }
 
 void WriteBatch::CheckUsable(Napi::Env env) const {
@@ -49,17 +50,30 @@ void WriteBatch::CheckUsable(Napi::Env env) const {
 rocksdb::WriteBatch* WriteBatch::BatchOn(Napi::Env env, const Database* db) {
   CheckUsable(env);
   if (db_ != db) throw MakeError(env, "InvalidArgument", "the batch belongs to another database");
+  for (uint32_t id : families_) {
+    if (!db->IsLive(id)) {
+      throw MakeError(env, "ColumnFamilyNotFound",
+                      "the batch holds writes for column family " + std::to_string(id) + ", dropped since");
+    }
+  }
   return &batch_;
+}
+
+const ColumnFamily& WriteBatch::FamilyArg(const Napi::Value& value) {
+  const ColumnFamily& family = db_->ColumnFamilyArg(value);
+  families_.insert(value.As<Napi::Number>().Uint32Value());
+  return family;
 }
 
 // Values get their write time now, when they are added (DBWithTTL stamps them when written).
 Napi::Value WriteBatch::Append(const Napi::CallbackInfo& info, bool merge, bool raw) {
   Napi::Env env = info.Env();
   CheckUsable(env);
-  const ColumnFamily& family = db_->ColumnFamilyArg(info[0]);
+  const ColumnFamily& family = FamilyArg(info[0]);
   rocksdb::Slice key = BytesArg(info[1], "key");
   rocksdb::Slice value = BytesArg(info[2], "value");
-  CheckStatus(env, AddStampedWrite(batch_, family.handle, key, value, merge, raw, db_->NowSeconds()));
+  int64_t writeTime = db_->WriteTime(env, family, value, raw);
+  CheckStatus(env, AddStampedWrite(batch_, family.handle, key, value, merge, raw, writeTime));
   return info.This();
 }
 
@@ -70,7 +84,7 @@ Napi::Value WriteBatch::Merge(const Napi::CallbackInfo& info) { return Append(in
 Napi::Value WriteBatch::Delete(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   CheckUsable(env);
-  const ColumnFamily& family = db_->ColumnFamilyArg(info[0]);
+  const ColumnFamily& family = FamilyArg(info[0]);
   CheckStatus(env, batch_.Delete(family.handle, BytesArg(info[1], "key")));
   return info.This();
 }
@@ -78,14 +92,18 @@ Napi::Value WriteBatch::Delete(const Napi::CallbackInfo& info) {
 Napi::Value WriteBatch::DeleteRange(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   CheckUsable(env);
-  const ColumnFamily& family = db_->ColumnFamilyArg(info[0]);
-  CheckStatus(env, batch_.DeleteRange(family.handle, BytesArg(info[1], "begin"), BytesArg(info[2], "end")));
+  const ColumnFamily& family = FamilyArg(info[0]);
+  rocksdb::Slice begin = BytesArg(info[1], "begin");
+  rocksdb::Slice end = BytesArg(info[2], "end");
+  if (!CheckRange(env, begin, end, "deleteRange")) return info.This();
+  CheckStatus(env, batch_.DeleteRange(family.handle, begin, end));
   return info.This();
 }
 
 Napi::Value WriteBatch::Clear(const Napi::CallbackInfo& info) {
   CheckUsable(info.Env());
   batch_.Clear();
+  families_.clear();
   return info.This();
 }
 

@@ -4,11 +4,15 @@
 #include <napi.h>
 #include <rocksdb/write_batch.h>
 
+#include <cstdint>
+#include <unordered_set>
+
 #include "resource.h"
 
 namespace rks {
 
 class Database;
+struct ColumnFamily;
 
 class WriteBatch : public Napi::ObjectWrap<WriteBatch>, public Resource {
  public:
@@ -18,7 +22,9 @@ class WriteBatch : public Napi::ObjectWrap<WriteBatch>, public Resource {
   explicit WriteBatch(const Napi::CallbackInfo& info);
   ~WriteBatch() override;
 
-  // The batch to write to `db`; throws unless it is open and was made by `db`.
+  // The batch to write to `db`; throws unless it is open, was made by `db` and holds no
+  // writes for a column family dropped since (RocksDB would fail the write midway, and
+  // then refuse every later one).
   rocksdb::WriteBatch* BatchOn(Napi::Env env, const Database* db);
   void ReleaseResource() override;
 
@@ -34,8 +40,10 @@ class WriteBatch : public Napi::ObjectWrap<WriteBatch>, public Resource {
   Napi::Value Close(const Napi::CallbackInfo& info);
   Napi::Value Append(const Napi::CallbackInfo& info, bool merge, bool raw);
   void CheckUsable(Napi::Env env) const;
+  const ColumnFamily& FamilyArg(const Napi::Value& value);
 
   rocksdb::WriteBatch batch_;
+  std::unordered_set<uint32_t> families_;  // ids of the column families written to
 };
 
 }  // namespace rks

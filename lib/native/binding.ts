@@ -101,6 +101,7 @@ export interface NativeDatabase {
   snapshot(): NativeSnapshot
   sstWriter(cf: number): NativeSstWriter
   flush(cf?: number): Promise<void>
+  flushSync(): void
   compactRange(cf: number, begin?: Uint8Array | null, end?: Uint8Array | null): Promise<void>
   getProperty(name: string, cf?: number): string | undefined
   approximateSize(cf: number, begin: Uint8Array, end: Uint8Array): number

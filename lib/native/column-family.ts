@@ -1,5 +1,5 @@
 import { READ_RAW, READ_SKIP_EXPIRED, type NativeColumnFamilyInfo, type NativeDatabase, type NativeSnapshot } from './binding'
-import { toBytes, type Bytes } from './bytes'
+import { checkRange, toBytes, type Bytes } from './bytes'
 import { Iterator } from './iterator'
 import { Snapshot } from './snapshot'
 
@@ -123,9 +123,10 @@ export class ColumnFamily {
     this.db.delete(this.id, toBytes(key))
   }
 
-  /** Deletes every key in [begin, end). */
+  /** Deletes every key in [begin, end). begin after end is a RangeError; begin == end deletes nothing. */
   deleteRange(begin: Bytes, end: Bytes): void {
-    this.db.deleteRange(this.id, toBytes(begin), toBytes(end))
+    const [from, to] = [toBytes(begin), toBytes(end)]
+    if (checkRange(from, to, 'deleteRange')) this.db.deleteRange(this.id, from, to)
   }
 
   iterator(options: IteratorOptions = {}): Iterator {

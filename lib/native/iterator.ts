@@ -7,9 +7,11 @@ export const DEFAULT_BATCH_BYTES = 1 << 20
 
 /**
  * Iterates one column family in key order (or reverse) within its bounds. Entries cross
- * from C++ in batches: `nextv` returns up to `maxCount` entries (or about `maxBytes`) from
- * one native call. Also iterable with `for...of` and `for await...of`. Close it when done;
- * a forgotten iterator is released by GC or when its database closes.
+ * from C++ in batches: `nextv` returns up to `maxCount` entries (or about `maxBytes`, both at
+ * least 1) from one native call. With `skipExpired` one call steps over a bounded number of
+ * expired entries and may return none without having ended: read until `ended`. Also
+ * iterable with `for...of` and `for await...of`. Close it when done; a forgotten iterator is
+ * released by GC or when its database closes.
  */
 export class Iterator implements Iterable<Entry>, AsyncIterable<Entry> {
   private readonly native: NativeIterator
@@ -25,7 +27,10 @@ export class Iterator implements Iterable<Entry>, AsyncIterable<Entry> {
     return this.done
   }
 
-  /** Moves to the first key >= target (<= target when reverse), within the bounds. */
+  /**
+   * Moves to the first key >= target (<= target when reverse). A target outside the bounds
+   * ends the iterator (abstract-level's convention).
+   */
   seek(target: Bytes): void {
     this.native.seek(toBytes(target))
     this.done = false

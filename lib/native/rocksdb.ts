@@ -1,5 +1,5 @@
 import { binding, type NativeColumnFamilyInfo, type NativeDatabase, type NativeLiveFile, type NativeMemoryBudget } from './binding'
-import { toBytes, type Bytes } from './bytes'
+import { checkRange, toBytes, type Bytes } from './bytes'
 import { ColumnFamily } from './column-family'
 import { ManualClock } from './clock'
 import { Snapshot } from './snapshot'
@@ -30,7 +30,13 @@ export interface OpenOptions {
   createIfMissing?: boolean
   errorIfExists?: boolean
   readOnly?: boolean
-  /** Write-ahead log. Off by default: state is made durable by checkpoints. */
+  /**
+   * Write-ahead log (default on, unsynced as RocksDB's default): every acknowledged write
+   * survives the process ending, `process.exit()` and crashes of it included. Off, writes live
+   * in memory until a flush, checkpoint, `close()` or the process's exit (a synchronous flush
+   * then; a crash or `worker.terminate()` loses them); for callers whose durability is a
+   * checkpoint (KeyedStateBackend turns it off).
+   */
   wal?: boolean
   /** The byte merge() puts between operands (default ',' = 0x2C); `timestampedList` column families use none. */
   mergeDelimiter?: number | string
@@ -61,6 +67,36 @@ function delimiterByte(delimiter: number | string | undefined): number | undefin
   return bytes[0]
 }
 
+/**
+ * Open databases without a WAL: their memtables hold the only copy of recent writes, so they
+ * are flushed, synchronously, when the process (or worker) exits, also by `process.exit()`
+ * or an uncaught exception. Weak, so a forgotten database can still be collected and closed.
+ */
+const unlogged = new Set<WeakRef<NativeDatabase>>()
+const forgetUnlogged = new FinalizationRegistry<WeakRef<NativeDatabase>>((ref) => unlogged.delete(ref))
+let exitFlushInstalled = false
+
+function flushUnloggedOnExit(): void {
+  for (const ref of unlogged) {
+    try {
+      ref.deref()?.flushSync()
+    } catch {
+      // Closing, closed or failed: at exit there is nobody left to tell.
+    }
+  }
+}
+
+function flushOnExit(native: NativeDatabase): WeakRef<NativeDatabase> {
+  if (!exitFlushInstalled) {
+    process.on('exit', flushUnloggedOnExit)
+    exitFlushInstalled = true
+  }
+  const ref = new WeakRef(native)
+  unlogged.add(ref)
+  forgetUnlogged.register(native, ref, ref)
+  return ref
+}
+
 function checkOptions(options: object, known: Set<string>, what: string): void {
   for (const name of Object.keys(options)) {
     if (!known.has(name)) throw new TypeError(`unknown ${what} option '${name}'`)
@@ -82,6 +118,8 @@ export class RocksDB {
 
   private readonly native: NativeDatabase
   private readonly families = new Map<string, ColumnFamily>()
+  /** Set while the database is flushed at process exit (WAL off). */
+  private exitFlush: WeakRef<NativeDatabase> | undefined
 
   private constructor(
     native: NativeDatabase,
@@ -104,6 +142,7 @@ export class RocksDB {
     })
     const db = new RocksDB(native, path)
     for (const family of families) db.addFamily(family)
+    if (options.wal === false && options.readOnly !== true) db.exitFlush = flushOnExit(native)
     return db
   }
 
@@ -178,7 +217,10 @@ export class RocksDB {
 
   /** Compacts [begin, end) (all when absent), dropping expired and deleted entries. */
   async compactRange(family: ColumnFamily, begin?: Bytes, end?: Bytes): Promise<void> {
-    return this.native.compactRange(family.id, begin === undefined ? null : toBytes(begin), end === undefined ? null : toBytes(end))
+    const from = begin === undefined ? null : toBytes(begin)
+    const to = end === undefined ? null : toBytes(end)
+    if (from !== null && to !== null) checkRange(from, to, 'compactRange')
+    return this.native.compactRange(family.id, from, to)
   }
 
   /** A RocksDB property such as 'rocksdb.estimate-num-keys'; undefined when unknown. */
@@ -188,7 +230,8 @@ export class RocksDB {
 
   /** Approximate bytes used by keys in [begin, end), memtables included. */
   approximateSize(family: ColumnFamily, begin: Bytes, end: Bytes): number {
-    return this.native.approximateSize(family.id, toBytes(begin), toBytes(end))
+    const [from, to] = [toBytes(begin), toBytes(end)]
+    return checkRange(from, to, 'approximateSize') ? this.native.approximateSize(family.id, from, to) : 0
   }
 
   /** The database's clock in seconds (the test clock when one was given). */
@@ -232,15 +275,28 @@ export class RocksDB {
 
   /** Drops whole SST files whose keys all lie in [begin, end): frees disk at once after a deleteRange. */
   async deleteFilesInRange(family: ColumnFamily, begin: Bytes, end: Bytes): Promise<void> {
-    return this.native.deleteFilesInRange(family.id, toBytes(begin), toBytes(end))
+    const [from, to] = [toBytes(begin), toBytes(end)]
+    checkRange(from, to, 'deleteFilesInRange')
+    return this.native.deleteFilesInRange(family.id, from, to)
   }
 
   /**
    * Waits for running asynchronous operations, releases every iterator, snapshot, batch and
-   * SST writer still open, and closes the database. Any later use throws ClosedError.
+   * SST writer still open, and closes the database. Any use from the moment it is called
+   * throws ClosedError. Rejects (the database is closed all the same) when RocksDB is in a
+   * background-error state or, with the WAL off, when the final flush of memtables fails.
    */
   async close(): Promise<void> {
-    return this.native.close()
+    try {
+      await this.native.close()
+    } finally {
+      // Not before: a process exiting while the close still runs flushes at exit instead.
+      if (this.exitFlush !== undefined) {
+        unlogged.delete(this.exitFlush)
+        forgetUnlogged.unregister(this.exitFlush)
+        this.exitFlush = undefined
+      }
+    }
   }
 
   private addFamily(info: NativeColumnFamilyInfo): ColumnFamily {

@@ -1,6 +1,6 @@
 import type { NativeWriteBatch } from './binding'
 import type { ColumnFamily } from './column-family'
-import { toBytes, type Bytes } from './bytes'
+import { checkRange, toBytes, type Bytes } from './bytes'
 
 /**
  * Writes collected in JS and applied atomically by `db.write(batch)` in one native call.
@@ -36,8 +36,10 @@ export class WriteBatch {
     return this
   }
 
+  /** Deletes every key in [begin, end). begin after end is a RangeError; begin == end adds nothing. */
   deleteRange(cf: ColumnFamily, begin: Bytes, end: Bytes): this {
-    this.native.deleteRange(cf.id, toBytes(begin), toBytes(end))
+    const [from, to] = [toBytes(begin), toBytes(end)]
+    if (checkRange(from, to, 'deleteRange')) this.native.deleteRange(cf.id, from, to)
     return this
   }
 

@@ -63,6 +63,7 @@ export async function stageIncrementalRestore(
       await fsyncDirectory(instance.path)
       return RocksDB.open(instance.path, {
         clock: instance.clock,
+        wal: false, // as the backend's own open: its durability is the checkpoint
         columnFamilies: metadata.states.map((state) => ({ name: state.name, ...stateColumnFamilyOptions(state.kind, state.ttl.seconds) })),
       })
     }

@@ -73,7 +73,7 @@ export async function writeFileAtomically(
 }
 
 /** `promise`, or a rejection with the signal's reason as soon as it aborts. */
-function untilAborted<T>(promise: Promise<T> | T, signal: AbortSignal | undefined): Promise<T> {
+export function untilAborted<T>(promise: Promise<T> | T, signal: AbortSignal | undefined): Promise<T> {
   if (signal === undefined) return Promise.resolve(promise)
   return new Promise((resolve, reject) => {
     const onAbort = () => reject(signal.reason)

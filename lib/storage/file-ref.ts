@@ -86,6 +86,16 @@ export function collectFileRefs(json: unknown): FileRef[] {
   return [...found.values()]
 }
 
+/** `CorruptCheckpointError` unless the digest (or the part of it known so far) matches the reference. */
+export function checkDigest(ref: FileRef, digest: { size?: number; sha256?: string }): void {
+  if (digest.size !== undefined && digest.size !== ref.size) {
+    throw new CorruptCheckpointError(`checkpoint file '${ref.key}' has ${digest.size} bytes, expected ${ref.size}`)
+  }
+  if (digest.sha256 !== undefined && digest.sha256 !== ref.sha256) {
+    throw new CorruptCheckpointError(`checkpoint file '${ref.key}' has SHA-256 ${digest.sha256}, expected ${ref.sha256}`)
+  }
+}
+
 function describe(value: unknown): string {
   const json = JSON.stringify(value) ?? String(value)
   return json.length > 200 ? `${json.slice(0, 200)}...` : json

@@ -5,7 +5,7 @@ import path from 'node:path'
 import { CorruptCheckpointError } from '../errors'
 import { type Digest, fsyncDirectory, makeDirectories, publish, TEMP_PREFIX, tempPathFor, writeFileAtomically } from './atomic-file'
 import type { CheckpointStorage, DownloadOptions, GarbageOptions, JobCheckpoint, TransferOptions } from './checkpoint-storage'
-import { checkFileRef, checkKey, type FileRef } from './file-ref'
+import { checkDigest, checkFileRef, checkKey, type FileRef } from './file-ref'
 import { JobCheckpoints } from './job-checkpoints'
 import { mapWithConcurrency } from './pool'
 
@@ -311,16 +311,6 @@ function checkInside(root: string, real: string, key: string): string {
     throw new CorruptCheckpointError(`storage key '${key}' resolves to '${real}', outside the storage root '${root}'`)
   }
   return real
-}
-
-/** `CorruptCheckpointError` unless the digest (or the part of it known so far) matches the reference. */
-function checkDigest(ref: FileRef, digest: Partial<Digest>): void {
-  if (digest.size !== undefined && digest.size !== ref.size) {
-    throw new CorruptCheckpointError(`checkpoint file '${ref.key}' has ${digest.size} bytes, expected ${ref.size}`)
-  }
-  if (digest.sha256 !== undefined && digest.sha256 !== ref.sha256) {
-    throw new CorruptCheckpointError(`checkpoint file '${ref.key}' has SHA-256 ${digest.sha256}, expected ${ref.sha256}`)
-  }
 }
 
 /**

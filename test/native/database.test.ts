@@ -23,7 +23,7 @@ describe('RocksDB.open and close', () => {
 
   it('keeps data across close and reopen (WAL off: close flushes memtables)', async () => {
     const dir = tempDir()
-    const db = await RocksDB.open(dir, { columnFamilies: [{ name: 'a' }] })
+    const db = await RocksDB.open(dir, { wal: false, columnFamilies: [{ name: 'a' }] })
     for (let i = 0; i < 1000; i++) db.columnFamily('a').put(`key-${i}`, `value-${i}`)
     db.columnFamily().put('in-default', 'yes')
     await db.close()

@@ -39,19 +39,23 @@ describe('Iterator', () => {
     await db.close()
   })
 
-  it('seeks within its bounds', async () => {
+  it('seeks within its bounds; a target outside them ends the iterator (abstract-level)', async () => {
     const { db, cf } = await letters()
     const forward = cf.iterator({ gte: 'b', lte: 'd' })
     forward.seek('c')
     expect(keysOf(forward.nextv())).toEqual(['c', 'd'])
-    forward.seek('a') // before the lower bound: clamped to it
+    forward.seek('a') // before the lower bound
+    expect(keysOf(forward.nextv())).toEqual([])
+    expect(forward.ended).toBe(true)
+    forward.seek('b')
     expect(keysOf(forward.nextv())).toEqual(['b', 'c', 'd'])
     forward.close()
     const backward = cf.iterator({ reverse: true, lt: 'e' })
     backward.seek('c')
     expect(keysOf(backward.nextv())).toEqual(['c', 'b', 'a'])
-    backward.seek('z') // past the upper bound: clamped to it
-    expect(keysOf(backward.nextv(2))).toEqual(['d', 'c'])
+    backward.seek('z') // past the upper bound
+    expect(keysOf(backward.nextv(2))).toEqual([])
+    expect(backward.ended).toBe(true)
     backward.close()
     await db.close()
   })

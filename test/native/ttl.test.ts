@@ -82,7 +82,7 @@ describe('TTL', () => {
     await db.flush()
     await db.compactRange(cf)
     expect(cf.get('old', { raw: true })).toBeUndefined()
-    expect(() => cf.putRaw('short', Buffer.alloc(3))).toThrow(/shorter than its TTL timestamp/)
+    expect(() => cf.putRaw('short', Buffer.alloc(3))).toThrow(/must end with its 4-byte TTL timestamp/)
     await db.close()
   })
 
