@@ -163,6 +163,25 @@ export function useRescaleFixture() {
       open.push(backend)
       return backend
     },
+    /**
+     * Checkpoint 2 of `parallelism` workers (maxParallelism 128), each restored from checkpoint 1
+     * of one backend that wrote `writeState` for `keys` keys; `compact`: each worker compacts every
+     * column family first (dropping what clipping hid, every key then at sequence number 0).
+     */
+    async workersCheckpoint(parallelism: number, clock: ManualClock, { keys = 600, compact = false } = {}): Promise<KeyedStateHandle[]> {
+      const whole = await this.backend({ maxParallelism: 128, clock })
+      writeState(whole, clock, keys)
+      const first = await whole.snapshot(1)
+      await this.close(whole)
+      const handles: KeyedStateHandle[] = []
+      for (let i = 0; i < parallelism; i++) {
+        const worker = await this.backend({ maxParallelism: 128, range: KeyGroupRange.forOperator(128, parallelism, i), restoreFrom: [first], clock })
+        if (compact) for (const cf of worker.db.columnFamilies()) await worker.db.compactRange(cf)
+        handles.push(await worker.snapshot(2))
+        await this.close(worker)
+      }
+      return handles
+    },
     async close(backend: KeyedStateBackend<string>): Promise<void> {
       open.splice(open.indexOf(backend), 1)
       await backend.close()

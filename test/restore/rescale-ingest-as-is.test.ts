@@ -1,8 +1,8 @@
 import { statSync } from 'node:fs'
 import path from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { KeyGroupRange, ManualClock, RocksDB, type KeyedStateHandle } from '../../lib'
-import { contents, T0, useRescaleFixture, writeState } from './rescale-fixture'
+import { ManualClock, RocksDB } from '../../lib'
+import { contents, T0, useRescaleFixture } from './rescale-fixture'
 
 const fixture = useRescaleFixture()
 const MAX_PARALLELISM = 128
@@ -11,18 +11,8 @@ const asIs = RocksDB.canIngestDbGeneratedFiles
 describe(`rescaled restore on RocksDB ${RocksDB.version} (${RocksDB.build})`, () => {
   it(`scale-in: the SST files of a handle wholly inside the new range are ${asIs ? 'ingested as they are' : 'rewritten (this RocksDB cannot ingest files another DB wrote)'}`, async () => {
     const clock = new ManualClock(T0)
-    const whole = await fixture.backend({ maxParallelism: MAX_PARALLELISM, clock })
-    writeState(whole, clock, 600)
-    const first = await whole.snapshot(1)
-    await fixture.close(whole)
-    const handles: KeyedStateHandle[] = []
-    for (let i = 0; i < 2; i++) {
-      const worker = await fixture.backend({ maxParallelism: MAX_PARALLELISM, range: KeyGroupRange.forOperator(MAX_PARALLELISM, 2, i), restoreFrom: [first], clock })
-      // A full compaction drops what clipping hid and leaves every key at sequence number 0.
-      for (const cf of worker.db.columnFamilies()) await worker.db.compactRange(cf)
-      handles.push(await worker.snapshot(2))
-      await fixture.close(worker)
-    }
+    // A full compaction drops what clipping hid and leaves every key at sequence number 0.
+    const handles = await fixture.workersCheckpoint(2, clock, { compact: true })
     const ingested = await fixture.backend({ maxParallelism: MAX_PARALLELISM, restoreFrom: handles, clock })
     const copied = await fixture.backend({ maxParallelism: MAX_PARALLELISM, restoreFrom: handles, clock, rescaleStrategy: 'copy' })
     expect(contents(ingested)).toEqual(contents(copied))

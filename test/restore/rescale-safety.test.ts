@@ -1,26 +1,13 @@
 import { existsSync, openSync, readdirSync, statSync, writeSync, closeSync } from 'node:fs'
 import path from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { assignToKeyGroup, CorruptCheckpointError, KeyGroupRange, ManualClock, RocksDB, Serializers as S, type KeyedStateHandle, type RestoreProgress } from '../../lib'
-import { contents, keysOutsideRange, T0, useRescaleFixture, writeState } from './rescale-fixture'
+import { assignToKeyGroup, CorruptCheckpointError, KeyGroupRange, ManualClock, RocksDB, Serializers as S, type RestoreProgress } from '../../lib'
+import { contents, keysOutsideRange, T0, useRescaleFixture } from './rescale-fixture'
 
 const fixture = useRescaleFixture()
 const MAX_PARALLELISM = 128
 
-/** Checkpoint 2 of 3 workers, each restored from checkpoint 1 of one backend that wrote every key. */
-async function threeWorkers(clock: ManualClock): Promise<KeyedStateHandle[]> {
-  const whole = await fixture.backend({ maxParallelism: MAX_PARALLELISM, clock })
-  writeState(whole, clock, 600)
-  const first = await whole.snapshot(1)
-  await fixture.close(whole)
-  const handles: KeyedStateHandle[] = []
-  for (let i = 0; i < 3; i++) {
-    const worker = await fixture.backend({ maxParallelism: MAX_PARALLELISM, range: KeyGroupRange.forOperator(MAX_PARALLELISM, 3, i), restoreFrom: [first], clock })
-    handles.push(await worker.snapshot(2))
-    await fixture.close(worker)
-  }
-  return handles
-}
+const threeWorkers = (clock: ManualClock) => fixture.workersCheckpoint(3, clock)
 
 /** Every file under `dir` with its size and modification time. */
 function files(dir: string): string[] {
