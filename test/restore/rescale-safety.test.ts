@@ -67,6 +67,34 @@ describe('rescaled incremental restore: clipping, progress, abort and failure', 
     expect(Object.values(contents(merged)).some((entries) => entries.length > 0)).toBe(true)
   })
 
+  it('rescaleOverlapThreshold: a base only where the handle shares that much of its own key groups; bad options are TypeErrors', async () => {
+    const clock = new ManualClock(T0)
+    const handles = await threeWorkers(clock)
+    // [40, 50] shares 3 of [0, 42]'s 43 key groups and 8 of [43, 85]'s.
+    const restore = async (rescaleOverlapThreshold: number) => {
+      const reports: RestoreProgress[] = []
+      const backend = await fixture.backend({
+        maxParallelism: MAX_PARALLELISM,
+        range: new KeyGroupRange(40, 50),
+        restoreFrom: handles,
+        clock,
+        rescaleOverlapThreshold,
+        onRestoreProgress: (progress) => reports.push({ ...progress }),
+      })
+      return { reports, contents: contents(backend) }
+    }
+    const based = await restore(0.15)
+    const unbased = await restore(0.2)
+    // The base, clipped, comes first and copies nothing; without one, the first handle is exported first.
+    expect(based.reports[0]).toEqual({ entries: 0, keyGroups: 8 })
+    expect(unbased.reports[0]!.keyGroups).toBe(3)
+    expect(unbased.reports[0]!.entries).toBeGreaterThan(0)
+    expect(unbased.contents).toEqual(based.contents)
+    for (const bad of [{ rescaleOverlapThreshold: 1.5 }, { rescaleOverlapThreshold: Number.NaN }, { rescaleStrategy: 'fast' }]) {
+      await expect(fixture.backend({ maxParallelism: MAX_PARALLELISM, restoreFrom: handles, clock, ...(bad as object) })).rejects.toBeInstanceOf(TypeError)
+    }
+  })
+
   for (const abortAt of [1, 2]) {
     it(`aborted at progress report ${abortAt} (${abortAt === 1 ? 'after clipping' : 'after the first other handle'}): the new instance directory is gone, the storage unchanged`, async () => {
       const clock = new ManualClock(T0)
