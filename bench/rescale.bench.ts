@@ -14,7 +14,8 @@
  * turn, timed from `KeyedStateBackend.open` to its return (fetch, verify, restore, open); then,
  * untimed by the restore but measured, a flush (the copy's memtable reaching disk) and a full
  * compaction (what clipping only hid leaving disk), with the SST bytes after each.
- * Each new instance is closed and removed before the next. Env: BENCH_STATE_MB (default 400),
+ * Each new instance is closed and removed before the next. Env: BENCH_STATE_MB (default 250: about
+ * 2 minutes on this 2-core machine),
  * BENCH_OUT (result file; default bench/results/<date>-rescale.json).
  */
 import fs from 'node:fs'
@@ -31,7 +32,7 @@ import { compositeKey, encodedValue, MAX_PARALLELISM, stringKeys } from './keyed
 const SST_BYTES_PER_ENTRY = 135
 const CHUNK = 250_000
 const MB = 2 ** 20
-const stateMB = Number(process.env.BENCH_STATE_MB ?? 400)
+const stateMB = Number(process.env.BENCH_STATE_MB ?? 250)
 
 interface Measure {
   case: string
