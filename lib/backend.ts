@@ -2,8 +2,9 @@ import { createHash, randomUUID } from 'node:crypto'
 import { mkdir, rm } from 'node:fs/promises'
 import path from 'node:path'
 import { CheckpointIdNotIncreasingError, ClosedError, IncompatibleStateError, KeyGroupOutOfRangeError, InterruptedRestoreError, KeyedStateError, LockedError } from './errors'
-import { restoreFull, type RestoreProgress, type RestoreTarget } from './restore/full-restore'
-import { restoreIncrementalByKeys } from './restore/incremental-rescale-restore'
+import { checkStatesAgree, restoreFull, type RestoreProgress, type RestoreTarget } from './restore/full-restore'
+import { openCheckpoints, restoreIncrementalRescaled, restoreOntoBase, type OpenedCheckpoints, type RescaleStrategy } from './restore/incremental-rescale-restore'
+import { chooseBaseHandle, DEFAULT_RESCALE_OVERLAP_THRESHOLD } from './restore/rescale-base'
 import { removeDatabaseFiles, stageIncrementalRestore, type StagedIncrementalRestore } from './restore/incremental-restore'
 import { planRestore } from './restore/restore-plan'
 import { parseKeyedStateHandle, type FullKeyedStateHandle, type IncrementalKeyedStateHandle, type KeyedStateHandle } from './snapshot/keyed-state-handle'
@@ -80,6 +81,20 @@ export interface KeyedStateBackendOptions<K> {
   /** Cancels a restore; the failed open then leaves nothing it created behind. */
   signal?: AbortSignal
   onRestoreProgress?: (progress: RestoreProgress) => void
+  /**
+   * How a restore from incremental handles of other key-group ranges (rescaling) brings in their
+   * key groups. `'ingest'` (default): the handle sharing the most key groups is installed as the
+   * base and clipped to `keyGroupRange` (range deletes, whole files dropped); the others' key
+   * groups are exported into SST files and ingested. `'copy'`: every handle's key groups are
+   * written key by key (the original's per-key copy; the baseline). Both keep TTL write times.
+   */
+  rescaleStrategy?: RescaleStrategy
+  /**
+   * `'ingest'`: the least share of a handle's own key groups that must fall in `keyGroupRange`
+   * for it to become the base (Flink's restore-overlap-fraction-threshold), 0 to 1; default 0
+   * (always a base).
+   */
+  rescaleOverlapThreshold?: number
 }
 
 const OPTION_NAMES: ReadonlySet<string> = new Set([
@@ -94,6 +109,8 @@ const OPTION_NAMES: ReadonlySet<string> = new Set([
   'incremental',
   'signal',
   'onRestoreProgress',
+  'rescaleStrategy',
+  'rescaleOverlapThreshold',
 ] satisfies (keyof KeyedStateBackendOptions<unknown>)[])
 
 export interface StateOptions<N> {
@@ -210,37 +227,56 @@ export class KeyedStateBackend<K> implements StateContext<K> {
     }
     const workDirectory = path.join(options.path, WORK_DIRECTORY)
     const sameRange = incrementalOfSameRange(handles, options.keyGroupRange)
+    // The installed base: the handle of the same range, or when rescaling, the best one to clip.
+    const base = sameRange ?? rescaleBase(handles, options)
+    const layout = { maxParallelism: options.maxParallelism, keySerializer: options.keySerializer.id }
     let staged: StagedIncrementalRestore | undefined
+    let others: OpenedCheckpoints | undefined
     let backend: KeyedStateBackend<K> | undefined
     try {
       await directory.checkStillMarked()
       await rm(workDirectory, { recursive: true, force: true })
-      if (sameRange !== undefined) {
+      if (base !== undefined) {
+        // Every handle is fetched and verified while the old database is still open.
+        if (base !== sameRange) {
+          const rest = handles.filter((handle): handle is IncrementalKeyedStateHandle => handle !== base)
+          others = await openCheckpoints({ ...layout, workDirectory }, rest, options.storage!, { signal: options.signal, clock: options.clock })
+        }
         staged = await stageIncrementalRestore(
           {
             path: options.path,
             workDirectory,
-            localDirectory: new LocalCheckpoints(options.path).directory(sameRange.checkpointId),
+            localDirectory: base === sameRange ? new LocalCheckpoints(options.path).directory(base.checkpointId) : undefined,
             clock: options.clock,
           },
-          { maxParallelism: options.maxParallelism, keySerializer: options.keySerializer.id },
-          sameRange,
+          layout,
+          base,
           options.storage!,
           { signal: options.signal },
         )
+        if (others !== undefined) {
+          checkStatesAgree([base, ...others.checkpoints.map(({ handle }) => handle)].map((handle, i) => ({
+            name: handle.metadata.key,
+            metadata: i === 0 ? staged!.metadata : others!.checkpoints[i - 1]!.metadata,
+          })))
+        }
         await db.close()
         db = await staged.install()
       }
       backend = new KeyedStateBackend(db, options, handles[0]?.checkpointId)
       // Under RocksDB's lock: state left by an earlier run is not part of any checkpoint.
-      if (staged !== undefined) backend.adoptInstalledCheckpoint(sameRange!, staged.metadata.states)
-      else if (handles.length > 0) await backend.restore(handles, options)
-      else await backend.dropStates()
+      if (staged !== undefined) backend.adoptInstalledCheckpoint(base!, staged.metadata.states, base === sameRange)
+      if (others !== undefined) {
+        await restoreOntoBase(backend.restoreTarget(), base!, others.checkpoints, { signal: options.signal, onProgress: options.onRestoreProgress, clock: options.clock })
+        await others.close()
+      } else if (staged === undefined && handles.length > 0) await backend.restore(handles, options)
+      else if (staged === undefined) await backend.dropStates()
       // Local checkpoints of earlier runs belong to state this backend no longer holds; the one recovered from stays.
       await backend.localCheckpoints.removeWhere((id) => !(staged?.local === true && id === sameRange!.checkpointId))
       await rm(workDirectory, { recursive: true, force: true })
       return backend
     } catch (error) {
+      await others?.close().catch(() => undefined)
       // Never leave a half-restored instance behind, nor remove anything this open did not create.
       if (backend?.restoreStarted) await backend.dropStates().catch(() => undefined)
       await rm(workDirectory, { recursive: true, force: true })
@@ -259,10 +295,26 @@ export class KeyedStateBackend<K> implements StateContext<K> {
     }
   }
 
-  /** Restores full handles, or incremental ones of other key-group ranges (rescaling), key by key. */
+  /** Restores full handles, or incremental ones of other key-group ranges (rescaling) without a base. */
   private async restore(handles: readonly KeyedStateHandle[], options: KeyedStateBackendOptions<K>): Promise<void> {
     await mkdir(this.workDirectory, { recursive: true })
-    const target: RestoreTarget = {
+    const target = this.restoreTarget()
+    const restoreOptions = { signal: options.signal, onProgress: options.onRestoreProgress }
+    try {
+      // planRestore admits one kind per set.
+      if (handles[0]!.kind === 'full') await restoreFull(target, handles as FullKeyedStateHandle[], options.storage!, restoreOptions)
+      else {
+        const strategy = options.rescaleStrategy ?? 'ingest'
+        await restoreIncrementalRescaled(target, handles as IncrementalKeyedStateHandle[], options.storage!, strategy, { ...restoreOptions, clock: options.clock })
+      }
+    } finally {
+      await rm(this.workDirectory, { recursive: true, force: true })
+    }
+  }
+
+  /** @internal What a restore writes into: this backend's database, range and state registry. */
+  restoreTarget(): RestoreTarget {
+    return {
       db: this.db,
       keySerializer: this.keySerializer.id,
       maxParallelism: this.maxParallelism,
@@ -274,24 +326,17 @@ export class KeyedStateBackend<K> implements StateContext<K> {
       restoreState: (meta) => this.restoreState(meta),
       workDirectory: this.workDirectory,
     }
-    const restoreOptions = { signal: options.signal, onProgress: options.onRestoreProgress }
-    try {
-      // planRestore admits one kind per set.
-      if (handles[0]!.kind === 'full') await restoreFull(target, handles as FullKeyedStateHandle[], options.storage!, restoreOptions)
-      else await restoreIncrementalByKeys(target, handles as IncrementalKeyedStateHandle[], options.storage!, { ...restoreOptions, clock: options.clock })
-    } finally {
-      await rm(this.workDirectory, { recursive: true, force: true })
-    }
   }
 
   /**
    * The database is an incremental checkpoint's (`stageIncrementalRestore`): its recorded states
-   * are registered on their column families, and its shared files are the base of the next
-   * checkpoint, which references them instead of uploading them again.
+   * are registered on their column families. Unless it is about to be clipped (`sameRange` false:
+   * a rescaling base), its shared files are the base of the next checkpoint, which references them
+   * instead of uploading them again.
    */
-  private adoptInstalledCheckpoint(handle: IncrementalKeyedStateHandle, states: readonly SnapshotStateMeta[]): void {
+  private adoptInstalledCheckpoint(handle: IncrementalKeyedStateHandle, states: readonly SnapshotStateMeta[], sameRange: boolean): void {
     for (const state of states) this.restoreState(state)
-    this.sharedFiles.adopt(handle.checkpointId, handle.sharedFiles)
+    if (sameRange) this.sharedFiles.adopt(handle.checkpointId, handle.sharedFiles)
   }
 
   /** A state recorded in a snapshot: registered with its recorded layout and TTL, serializers bound later. */
@@ -843,6 +888,11 @@ function checkOptions<K>(options: KeyedStateBackendOptions<K>): KeyedStateHandle
   if (options.jobId !== undefined) checkJobId(options.jobId)
   if (options.signal !== undefined && !(options.signal instanceof AbortSignal)) throw new TypeError('signal must be an AbortSignal')
   if (options.onRestoreProgress !== undefined && typeof options.onRestoreProgress !== 'function') throw new TypeError('onRestoreProgress must be a function')
+  if (options.rescaleStrategy !== undefined && options.rescaleStrategy !== 'ingest' && options.rescaleStrategy !== 'copy') {
+    throw new TypeError("rescaleStrategy must be 'ingest' or 'copy'")
+  }
+  const threshold = options.rescaleOverlapThreshold
+  if (threshold !== undefined && !(typeof threshold === 'number' && threshold >= 0 && threshold <= 1)) throw new TypeError('rescaleOverlapThreshold must be a number from 0 to 1')
   if (options.restoreFrom !== undefined && !Array.isArray(options.restoreFrom)) throw new TypeError('restoreFrom must be an array of handles')
   const handles = (options.restoreFrom ?? []).map(parseKeyedStateHandle)
   if (handles.length > 0 && options.storage === undefined) throw new TypeError("restoreFrom needs the storage its files are in (option 'storage')")
@@ -854,6 +904,12 @@ function incrementalOfSameRange(handles: readonly KeyedStateHandle[], range: Key
   const [only] = handles
   if (handles.length !== 1 || only!.kind !== 'incremental') return undefined
   return only!.keyGroupRange.start === range.start && only!.keyGroupRange.end === range.end ? only : undefined
+}
+
+/** The base a rescaled incremental restore installs and clips (strategy 'ingest'), if any qualifies. */
+function rescaleBase(handles: readonly KeyedStateHandle[], options: KeyedStateBackendOptions<unknown>): IncrementalKeyedStateHandle | undefined {
+  if ((options.rescaleStrategy ?? 'ingest') !== 'ingest') return undefined
+  return chooseBaseHandle(handles, options.keyGroupRange, options.rescaleOverlapThreshold ?? DEFAULT_RESCALE_OVERLAP_THRESHOLD)
 }
 
 function isCheckpointStorage(value: unknown): value is CheckpointStorage {

@@ -19,6 +19,7 @@ export {
 export { parseKeyedStateHandle, type KeyedStateHandle, type FullKeyedStateHandle, type IncrementalKeyedStateHandle } from './snapshot/keyed-state-handle'
 export type { SnapshotOptions, SnapshotProgress } from './snapshot/full-snapshot'
 export type { RestoreProgress } from './restore/full-restore'
+export type { RescaleStrategy } from './restore/incremental-rescale-restore'
 export { FsCheckpointStorage, type FsCheckpointStorageOptions } from './storage/fs-checkpoint-storage'
 export { S3CheckpointStorage, type S3CheckpointStorageOptions, type S3ClientLike } from './storage/s3-checkpoint-storage'
 export type { RetryOptions } from './storage/retry'

@@ -12,6 +12,7 @@
 #include "clock.h"
 #include "compression.h"
 #include "database.h"
+#include "ingest_features.h"
 #include "iterator.h"
 #include "memory_budget.h"
 #include "snapshot.h"
@@ -92,6 +93,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("zstdDecompress", Napi::Function::New<ZstdDecompress>(env, "zstdDecompress"));
   exports.Set("rocksdbVersion", RocksDBVersion());
   exports.Set("rocksdbBuild", RKS_ROCKSDB_BUILD);
+  exports.Set("canIngestDbGeneratedFiles", Napi::Boolean::New(env, RKS_HAS_DB_GENERATED_INGEST));
   return exports;
 }
 

@@ -8,6 +8,7 @@
 #include "async.h"
 #include "database.h"
 #include "errors.h"
+#include "ingest_features.h"
 
 namespace rks {
 
@@ -119,6 +120,17 @@ Napi::Value Database::Ingest(const Napi::CallbackInfo& info) {
   // Files may come from before the DB's newest writes; let RocksDB place them correctly.
   work.options.allow_global_seqno = true;
   work.options.allow_blocking_flush = true;
+  // dbGeneratedFiles: files another DB wrote, all keys at sequence number 0, overlapping nothing
+  // in the column family; ingested as they are, never rewritten (so no global seqno either).
+  if (BoolOption(options, "dbGeneratedFiles", false)) {
+#if RKS_HAS_DB_GENERATED_INGEST
+    work.options.allow_db_generated_files = true;
+    work.options.allow_global_seqno = false;
+    work.options.write_global_seqno = false;
+#else
+    throw MakeError(env, "NotSupported", "this RocksDB cannot ingest files another DB wrote (needs 9.10 or later)");
+#endif
+  }
   work.family = UseFamily(info[0]);
   return RunAsync(env, this, Value(), "rocksdb-keyed-state:ingest", std::move(work));
 }

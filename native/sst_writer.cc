@@ -1,5 +1,7 @@
 #include "sst_writer.h"
 
+#include <vector>
+
 #include "addon.h"
 #include "args.h"
 #include "async.h"
@@ -12,6 +14,7 @@ namespace rks {
 Napi::Function SstWriter::Init(Napi::Env env) {
   return DefineClass(env, "SstWriter",
                      {InstanceMethod<&SstWriter::Open>("open"), InstanceMethod<&SstWriter::Put>("put"),
+                      InstanceMethod<&SstWriter::PutBatch>("putBatch"),
                       InstanceMethod<&SstWriter::Finish>("finish"), InstanceMethod<&SstWriter::Close>("close")});
 }
 
@@ -70,6 +73,44 @@ Napi::Value SstWriter::Put(const Napi::CallbackInfo& info) {
     EncodeTimestamp(&stamped[value.size()], writeTime);
     CheckStatus(env, writer_->Put(key, stamped));
   }
+  return env.Undefined();
+}
+
+namespace {
+
+// Reads a little-endian u32 at `*at` of `batch`, advancing `*at`; false when fewer than 4 bytes are left.
+bool ReadU32(const rocksdb::Slice& batch, size_t* at, uint32_t* out) {
+  if (batch.size() - *at < 4) return false;
+  const auto* bytes = reinterpret_cast<const unsigned char*>(batch.data() + *at);
+  *out = uint32_t(bytes[0]) | uint32_t(bytes[1]) << 8 | uint32_t(bytes[2]) << 16 | uint32_t(bytes[3]) << 24;
+  *at += 4;
+  return true;
+}
+
+}  // namespace
+
+// putBatch(batch): every entry of an iterator batch (iterator.h's layout) taken raw, as put(key,
+// value, true) would: one crossing per batch instead of one per entry (rescaling's SST export).
+Napi::Value SstWriter::PutBatch(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  CheckUsable(env);
+  if (!opened_) throw MakeError(env, "InvalidArgument", "open the SST writer before put");
+  rocksdb::Slice batch = BytesArg(info[0], "batch");
+  size_t at = 0;
+  uint32_t count = 0, ended = 0;
+  if (!ReadU32(batch, &at, &count) || !ReadU32(batch, &at, &ended)) throw MakeError(env, "InvalidArgument", "truncated entry batch");
+  // The whole batch is checked before any entry is written: a malformed one writes nothing.
+  std::vector<rocksdb::Slice> slices;
+  slices.reserve(size_t(count) * 2);
+  for (uint32_t i = 0; i < 2 * count; ++i) {
+    uint32_t length = 0;
+    if (!ReadU32(batch, &at, &length) || batch.size() - at < length) throw MakeError(env, "InvalidArgument", "truncated entry batch");
+    slices.emplace_back(batch.data() + at, length);
+    at += length;
+    if (i % 2 == 1) CheckStatus(env, CheckRawValue(slices.back()));
+  }
+  if (at != batch.size()) throw MakeError(env, "InvalidArgument", "entry batch has bytes after its last entry");
+  for (size_t i = 0; i < slices.size(); i += 2) CheckStatus(env, writer_->Put(slices[i], slices[i + 1]));
   return env.Undefined();
 }
 

@@ -27,6 +27,7 @@ class SstWriter : public Napi::ObjectWrap<SstWriter>, public Resource {
  private:
   Napi::Value Open(const Napi::CallbackInfo& info);
   Napi::Value Put(const Napi::CallbackInfo& info);
+  Napi::Value PutBatch(const Napi::CallbackInfo& info);
   Napi::Value Finish(const Napi::CallbackInfo& info);
   Napi::Value Close(const Napi::CallbackInfo& info);
   void CheckUsable(Napi::Env env) const;

@@ -48,6 +48,7 @@ export interface NativeSstFileInfo {
 export interface NativeSstWriter {
   open(path: string): void
   put(key: Uint8Array, value: Uint8Array, raw?: boolean): void
+  putBatch(batch: Uint8Array): void
   finish(): Promise<NativeSstFileInfo>
   close(): void
 }
@@ -108,7 +109,7 @@ export interface NativeDatabase {
   checkpoint(directory: string): Promise<{ directory: string; sequenceNumber: number }>
   checkpointSync(directory: string): { directory: string; sequenceNumber: number }
   liveFiles(): NativeLiveFile[]
-  ingest(cf: number, files: string[], options: { moveFiles?: boolean }): Promise<void>
+  ingest(cf: number, files: string[], options: { moveFiles?: boolean; dbGeneratedFiles?: boolean }): Promise<void>
   deleteFilesInRange(cf: number, begin: Uint8Array, end: Uint8Array): Promise<void>
 }
 
@@ -134,6 +135,8 @@ export interface NativeBinding {
   zstdDecompress(compressed: Uint8Array, rawLength: number): Promise<Buffer>
   rocksdbVersion: string
   rocksdbBuild: 'system' | 'bundled'
+  /** Whether `ingest` takes `dbGeneratedFiles` (RocksDB 9.10 on). */
+  canIngestDbGeneratedFiles: boolean
 }
 
 /** Read flags of get/getMany (native/database.h ReadFlags). */

@@ -11,7 +11,8 @@ export class EntryBatch {
   readonly count: number
   /** True when the iterator has no entries after this batch. */
   readonly ended: boolean
-  private readonly buffer: Buffer
+  /** @internal The packed entries, as the native layer wrote them (`SstWriter.putBatchRaw` takes them whole). */
+  readonly buffer: Buffer
 
   constructor(buffer: Buffer) {
     this.buffer = buffer

@@ -113,6 +113,8 @@ export class RocksDB {
   static readonly version: string = binding.rocksdbVersion
   /** Which RocksDB the addon links: Debian's shared library ('system') or the static release build ('bundled'). */
   static readonly build: 'system' | 'bundled' = binding.rocksdbBuild
+  /** Whether `ingest` can take SST files another database wrote, as they are (`dbGeneratedFiles`; RocksDB 9.10 on). */
+  static readonly canIngestDbGeneratedFiles: boolean = binding.canIngestDbGeneratedFiles
 
   private readonly native: NativeDatabase
   private readonly families = new Map<string, ColumnFamily>()
@@ -262,8 +264,12 @@ export class RocksDB {
     return new SstWriter(this.native.sstWriter(family.id), path)
   }
 
-  /** Adds SST files (from `sstWriter`) to a column family; `moveFiles` links instead of copying. */
-  async ingest(family: ColumnFamily, files: string[], options: { moveFiles?: boolean } = {}): Promise<void> {
+  /**
+   * Adds SST files (from `sstWriter`) to a column family; `moveFiles` links instead of copying.
+   * `dbGeneratedFiles` (when `canIngestDbGeneratedFiles`): files another database wrote, every key
+   * at sequence number 0 and none overlapping the column family's files, ingested unchanged.
+   */
+  async ingest(family: ColumnFamily, files: string[], options: { moveFiles?: boolean; dbGeneratedFiles?: boolean } = {}): Promise<void> {
     return this.native.ingest(family.id, files, options)
   }
 

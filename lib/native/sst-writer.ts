@@ -1,5 +1,6 @@
 import type { NativeSstFileInfo, NativeSstWriter } from './binding'
 import { toBytes, type Bytes } from './bytes'
+import type { EntryBatch } from './entry-batch'
 
 export type SstFileInfo = NativeSstFileInfo
 
@@ -23,6 +24,11 @@ export class SstWriter {
 
   putRaw(key: Bytes, rawValue: Uint8Array): void {
     this.native.put(toBytes(key), rawValue, true)
+  }
+
+  /** Every entry of an iterator batch (raw values, as `raw: true` iteration yields them), in one call. */
+  putBatchRaw(entries: EntryBatch): void {
+    this.native.putBatch(entries.buffer)
   }
 
   /** Completes the file (off the event loop). An empty file is an error (InvalidArgument). */

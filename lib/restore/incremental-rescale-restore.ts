@@ -1,8 +1,9 @@
-import { mkdtemp, rm } from 'node:fs/promises'
+import { mkdir, mkdtemp, rm } from 'node:fs/promises'
 import path from 'node:path'
-import { keyGroupPrefixBytes, writeKeyGroupPrefix } from '../keygroups/key-group-prefix'
 import { KeyGroupRange } from '../keygroups/key-group-range'
 import type { ManualClock } from '../native/clock'
+import type { ColumnFamily } from '../native/column-family'
+import type { Iterator } from '../native/iterator'
 import { RocksDB } from '../native/rocksdb'
 import type { IncrementalKeyedStateHandle } from '../snapshot/keyed-state-handle'
 import type { SnapshotMetadata } from '../snapshot/state-snapshot-meta'
@@ -10,96 +11,164 @@ import { stateColumnFamilyOptions } from '../state/state-meta'
 import type { CheckpointStorage } from '../storage/checkpoint-storage'
 import { checkStatesAgree, type RestoreProgress, type RestoreTarget } from './full-restore'
 import { fetchIncrementalCheckpoint } from './incremental-fetch'
+import { clipToKeyGroupRange, keyRangeOf } from './rescale-base'
+import { exportAndIngest } from './rescale-export'
+import { ingestFilesAsIs } from './rescale-ingest-as-is'
 
 const BATCH_BYTES = 4 << 20
 
-interface OpenedCheckpoint {
+/** How a rescaled restore brings in the key groups of handles it does not install as its base. */
+export type RescaleStrategy = 'ingest' | 'copy'
+
+/** An incremental checkpoint fetched into a temporary directory and opened there, read-only. */
+export interface OpenedCheckpoint {
   handle: IncrementalKeyedStateHandle
   metadata: SnapshotMetadata
   db: RocksDB
 }
 
+/** Checkpoints opened by `openCheckpoints`; `close` closes them and removes their directories. */
+export interface OpenedCheckpoints {
+  checkpoints: OpenedCheckpoint[]
+  close(): Promise<void>
+}
+
+export interface RescaleOptions {
+  signal?: AbortSignal
+  onProgress?: (progress: RestoreProgress) => void
+  /** The target's test clock: reading list state merges its elements, dropping those expired by this clock. */
+  clock?: ManualClock
+}
+
 /**
- * Restores incremental checkpoints into a key-group range other than theirs (rescaling), by the
- * per-key copy the original uses: each handle's files are fetched into a temporary directory and
- * opened there (read-only), and the entries of the target's key groups are copied with their raw
- * values, so TTL write times are kept. Same phases as `restoreFull`: everything fetched and
- * verified before `target.clear()`; the caller removes what a failed restore wrote. The fast path
- * (SST export and ingestion, clipping a base) is a later step.
+ * Fetches each handle's files into a temporary directory under `workDirectory` and opens it
+ * there, read-only, every file verified (sizes, SHA-256, metadata against handle and target). On
+ * failure, what was opened so far is closed and removed.
  */
-export async function restoreIncrementalByKeys(
-  target: RestoreTarget,
+export async function openCheckpoints(
+  target: Pick<RestoreTarget, 'maxParallelism' | 'keySerializer' | 'workDirectory'>,
   handles: readonly IncrementalKeyedStateHandle[],
   storage: CheckpointStorage,
-  options: {
-    signal?: AbortSignal
-    onProgress?: (progress: RestoreProgress) => void
-    /** The target's test clock: reading list state merges its elements, dropping those expired by this clock. */
-    clock?: ManualClock
-  } = {},
-): Promise<RestoreProgress> {
-  const progress: RestoreProgress = { entries: 0, keyGroups: 0 }
-  const opened: OpenedCheckpoint[] = []
+  options: Pick<RescaleOptions, 'signal' | 'clock'> = {},
+): Promise<OpenedCheckpoints> {
+  const checkpoints: OpenedCheckpoint[] = []
   const directories: string[] = []
+  // Idempotent: the open that used them closes them on success and failure alike.
+  const close = async () => {
+    await Promise.all(checkpoints.splice(0).map(({ db }) => db.close()))
+    await Promise.all(directories.splice(0).map((directory) => rm(directory, { recursive: true, force: true })))
+  }
   try {
+    await mkdir(target.workDirectory, { recursive: true })
     for (const handle of handles) {
       options.signal?.throwIfAborted()
       const directory = await mkdtemp(path.join(target.workDirectory, 'rescale-'))
       directories.push(directory)
       const { metadata } = await fetchIncrementalCheckpoint(handle, storage, directory, target, { signal: options.signal })
       const columnFamilies = metadata.states.map((state) => ({ name: state.name, ...stateColumnFamilyOptions(state.kind, state.ttl.seconds) }))
-      opened.push({ handle, metadata, db: await RocksDB.open(directory, { readOnly: true, useMemoryBudget: false, columnFamilies, clock: options.clock }) })
+      checkpoints.push({ handle, metadata, db: await RocksDB.open(directory, { readOnly: true, useMemoryBudget: false, columnFamilies, clock: options.clock }) })
     }
-    checkStatesAgree(opened.map(({ handle, metadata }) => ({ name: handle.metadata.key, metadata })))
-    options.signal?.throwIfAborted()
-    await target.clear()
-    const families = opened.map(({ metadata }) => metadata.states.map((state) => ({ name: state.name, cf: target.restoreState(state) })))
-    for (const [i, checkpoint] of opened.entries()) await copyKeyGroups(target, checkpoint, families[i]!, progress, options)
-  } finally {
-    await Promise.all(opened.map(({ db }) => db.close()))
-    await Promise.all(directories.map((directory) => rm(directory, { recursive: true, force: true })))
+    checkStatesAgree(checkpoints.map(({ handle, metadata }) => ({ name: handle.metadata.key, metadata })))
+    return { checkpoints, close }
+  } catch (error) {
+    await close()
+    throw error
   }
-  return progress
 }
 
-/** Copies the target's key groups of one checkpoint, state by state, in write batches. */
-async function copyKeyGroups(
+/**
+ * Brings the target's key groups of each opened checkpoint into the target, its states registered
+ * first (`restoreState`: states present only in some handles are created), with raw values, so TTL
+ * write times and list elements' times are kept: `ingest` takes a checkpoint's SST files as they
+ * are where that is exact and the RocksDB in use can (`ingestFilesAsIs`), else exports the entries
+ * into SST files and ingests those; `copy` writes them key by key in write batches (the original's way, the baseline).
+ */
+export async function bringInKeyGroups(
   target: RestoreTarget,
-  { handle, db }: OpenedCheckpoint,
-  families: { name: string; cf: ReturnType<RestoreTarget['restoreState']> }[],
+  checkpoints: readonly OpenedCheckpoint[],
+  strategy: RescaleStrategy,
   progress: RestoreProgress,
-  { signal, onProgress }: { signal?: AbortSignal; onProgress?: (progress: RestoreProgress) => void },
+  options: RescaleOptions = {},
 ): Promise<void> {
-  const range = KeyGroupRange.fromJSON(handle.keyGroupRange).intersection(target.keyGroupRange)
-  const prefixBytes = keyGroupPrefixBytes(target.maxParallelism)
-  const bound = (keyGroup: number) => {
-    const bytes = Buffer.alloc(prefixBytes)
-    writeKeyGroupPrefix(keyGroup, prefixBytes, bytes, 0)
-    return bytes
-  }
-  const batch = target.db.batch()
-  try {
+  for (const checkpoint of checkpoints) {
+    const families = checkpoint.metadata.states.map((state) => ({ name: state.name, cf: target.restoreState(state) }))
+    const range = KeyGroupRange.fromJSON(checkpoint.handle.keyGroupRange).intersection(target.keyGroupRange)
+    const bounds = keyRangeOf(range, target.maxParallelism)
     for (const { name, cf } of families) {
-      const iterator = db.columnFamily(name).iterator({ gte: bound(range.start), lt: bound(range.end + 1), raw: true, fillCache: false })
+      options.signal?.throwIfAborted()
+      const iterator = checkpoint.db.columnFamily(name).iterator({ ...bounds, raw: true, fillCache: false })
       try {
-        while (!iterator.ended) {
-          signal?.throwIfAborted()
-          const entries = await iterator.nextBatchAsync(10_000, BATCH_BYTES)
-          entries.forEach((key, value) => batch.putRaw(cf, key, value))
-          progress.entries += entries.count
-          if (batch.byteSize >= BATCH_BYTES) {
-            target.db.write(batch)
-            batch.clear()
-          }
-        }
+        if (strategy === 'copy') await copyEntries(target, cf, iterator, progress, options.signal)
+        else if (!(await ingestFilesAsIs(target, cf, checkpoint.db, name, bounds, progress))) await exportAndIngest(target, cf, iterator, progress, options.signal)
       } finally {
         iterator.close()
+      }
+    }
+    progress.keyGroups += range.numberOfKeyGroups
+    options.onProgress?.(progress)
+  }
+}
+
+/** The entries `iterator` yields, written into `cf` in write batches with their raw values. */
+async function copyEntries(target: RestoreTarget, cf: ColumnFamily, iterator: Iterator, progress: RestoreProgress, signal?: AbortSignal): Promise<void> {
+  const batch = target.db.batch()
+  try {
+    while (!iterator.ended) {
+      signal?.throwIfAborted()
+      const entries = await iterator.nextBatchAsync(10_000, BATCH_BYTES)
+      entries.forEach((key, value) => batch.putRaw(cf, key, value))
+      progress.entries += entries.count
+      if (batch.byteSize >= BATCH_BYTES) {
+        target.db.write(batch)
+        batch.clear()
       }
     }
     target.db.write(batch)
   } finally {
     batch.close()
   }
-  progress.keyGroups += range.numberOfKeyGroups
-  onProgress?.(progress)
+}
+
+/**
+ * Restores incremental checkpoints into a key-group range other than theirs, with no base
+ * installed (none qualified, or strategy `copy`): everything fetched and verified before
+ * `target.clear()`, then every handle's key groups brought in. The caller removes what a failed
+ * restore wrote.
+ */
+export async function restoreIncrementalRescaled(
+  target: RestoreTarget,
+  handles: readonly IncrementalKeyedStateHandle[],
+  storage: CheckpointStorage,
+  strategy: RescaleStrategy,
+  options: RescaleOptions = {},
+): Promise<RestoreProgress> {
+  const progress: RestoreProgress = { entries: 0, keyGroups: 0 }
+  const opened = await openCheckpoints(target, handles, storage, options)
+  try {
+    options.signal?.throwIfAborted()
+    await target.clear()
+    await bringInKeyGroups(target, opened.checkpoints, strategy, progress, options)
+  } finally {
+    await opened.close()
+  }
+  return progress
+}
+
+/**
+ * Completes a rescaled restore whose base (`stageIncrementalRestore` of `base`) is installed as
+ * the target's database with its states registered: clips it to the target's range, then brings
+ * in the target's key groups of the other handles, opened by `openCheckpoints`.
+ */
+export async function restoreOntoBase(
+  target: RestoreTarget,
+  base: IncrementalKeyedStateHandle,
+  others: readonly OpenedCheckpoint[],
+  options: RescaleOptions = {},
+): Promise<RestoreProgress> {
+  const progress: RestoreProgress = { entries: 0, keyGroups: 0 }
+  await clipToKeyGroupRange(target.db, target.keyGroupRange, target.maxParallelism, options.signal)
+  progress.keyGroups += KeyGroupRange.fromJSON(base.keyGroupRange).intersection(target.keyGroupRange).numberOfKeyGroups
+  options.onProgress?.(progress)
+  await bringInKeyGroups(target, others, 'ingest', progress, options)
+  return progress
 }

@@ -1,0 +1,44 @@
+import path from 'node:path'
+import type { ColumnFamily } from '../native/column-family'
+import { RocksDB, type LiveFile } from '../native/rocksdb'
+import type { RestoreProgress, RestoreTarget } from './full-restore'
+
+/**
+ * Ingests the SST files of column family `name` of an opened checkpoint into `cf` as they are,
+ * when the RocksDB in use can (`allow_db_generated_files`, 9.10 on) and it is exact: every file's
+ * keys lie in `bounds` (no hidden keys of other key groups come along), every key is at sequence
+ * number 0 with no deletions (what a bottommost compaction leaves: nothing in them can shadow or
+ * be shadowed by the target's entries), the files overlap neither each other nor any file of
+ * `cf`, and `cf` holds nothing in memory. Returns false, having done nothing, when any of that
+ * does not hold: the caller then exports the entries instead.
+ */
+export async function ingestFilesAsIs(
+  target: RestoreTarget,
+  cf: ColumnFamily,
+  source: RocksDB,
+  name: string,
+  bounds: { gte: Buffer; lt: Buffer },
+  progress: RestoreProgress,
+): Promise<boolean> {
+  if (!RocksDB.canIngestDbGeneratedFiles) return false
+  const files = source.liveFiles().filter((file) => file.columnFamily === name)
+  const exact = files.every(
+    (file) => file.smallestSeqno === 0 && file.largestSeqno === 0 && file.deletions === 0 && file.smallestKey.compare(bounds.gte) >= 0 && file.largestKey.compare(bounds.lt) < 0,
+  )
+  const existing = target.db.liveFiles().filter((file) => file.columnFamily === cf.name)
+  const inMemory = ['rocksdb.num-entries-active-mem-table', 'rocksdb.num-entries-imm-mem-tables'].some((property) => target.db.getProperty(property, cf) !== '0')
+  if (files.length === 0 || !exact || inMemory || overlapping([...files, ...existing])) return false
+  await target.db.ingest(
+    cf,
+    files.map((file) => path.join(file.directory, file.name)),
+    { moveFiles: true, dbGeneratedFiles: true },
+  )
+  progress.entries += files.reduce((sum, file) => sum + file.entries, 0)
+  return true
+}
+
+/** Whether any two of `files` have overlapping key ranges. */
+function overlapping(files: readonly LiveFile[]): boolean {
+  const sorted = [...files].sort((a, b) => a.smallestKey.compare(b.smallestKey))
+  return sorted.some((file, i) => i > 0 && file.smallestKey.compare(sorted[i - 1]!.largestKey) <= 0)
+}
