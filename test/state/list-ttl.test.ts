@@ -137,9 +137,10 @@ describe('list state TTL', () => {
     await backend.db.flush(cf)
     clock.set(START + 101)
     await backend.db.compactRange(cf)
-    // The stored list is gone; the merged one was combined (and emptied) by this compaction,
-    // and a compaction filters only values that exist when it starts: the next one removes it.
-    expect(storedWriteTimes(backend, 'l')).toEqual([[]])
+    // The stored list is gone; the merged one was combined (and emptied) by this compaction. RocksDB
+    // 7.8 filters only values that exist when a compaction starts, so there the next one removes it;
+    // 9.x filters the merge result in the same compaction.
+    expect([[], [[]]]).toContainEqual(storedWriteTimes(backend, 'l'))
     await backend.db.compactRange(cf)
     expect(backend.numEntries('l')).toBe(0)
   })
