@@ -4,8 +4,9 @@ import { chmod, link, lstat, readdir, readFile, realpath, rm, rmdir, stat, unlin
 import path from 'node:path'
 import { CorruptCheckpointError } from '../errors'
 import { type Digest, fsyncDirectory, makeDirectories, publish, TEMP_PREFIX, tempPathFor, writeFileAtomically } from './atomic-file'
-import type { CheckpointStorage, DownloadOptions, GarbageOptions, JobCheckpoint, TransferOptions } from './checkpoint-storage'
+import type { CheckpointStorage, DownloadOptions, GarbageOptions, TransferOptions } from './checkpoint-storage'
 import { checkDigest, checkFileRef, checkKey, type FileRef } from './file-ref'
+import { JobCheckpointStorage } from './job-checkpoint-storage'
 import { JobCheckpoints } from './job-checkpoints'
 import { mapWithConcurrency } from './pool'
 
@@ -30,14 +31,15 @@ const CANNOT_LINK = new Set(['EXDEV', 'EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'EMLINK'
  * root must not contain symlinks leading out of it; to put checkpoints on another disk, point the
  * root itself there (the root may be a symlink).
  */
-export class FsCheckpointStorage implements CheckpointStorage {
+export class FsCheckpointStorage extends JobCheckpointStorage implements CheckpointStorage {
   /** The root directory, absolute. Created on the first write. */
   readonly root: string
   private readonly concurrency: number
-  private readonly jobs: JobCheckpoints
+  protected readonly jobs: JobCheckpoints
   private realRoot: string | undefined
 
   constructor(root: string, options: FsCheckpointStorageOptions = {}) {
+    super()
     this.root = path.resolve(root)
     this.concurrency = options.concurrency ?? 4
     if (!Number.isSafeInteger(this.concurrency) || this.concurrency < 1) {
@@ -158,31 +160,6 @@ export class FsCheckpointStorage implements CheckpointStorage {
     }
     await walk(root, '')
     return keys.sort()
-  }
-
-  completeCheckpoint(jobId: string, checkpointId: number, handles: readonly unknown[]): Promise<void> {
-    return this.jobs.complete(jobId, checkpointId, handles)
-  }
-
-  latestCheckpoint(jobId: string): Promise<JobCheckpoint | undefined> {
-    return this.jobs.latest(jobId)
-  }
-
-  checkpoints(jobId: string): Promise<number[]> {
-    return this.jobs.checkpoints(jobId)
-  }
-
-  nextCheckpointId(jobId: string): Promise<number> {
-    return this.jobs.nextId(jobId)
-  }
-
-  discardCheckpoint(jobId: string, checkpointId: number): Promise<void> {
-    return this.jobs.discard(jobId, checkpointId)
-  }
-
-  deleteUnreferencedFiles(keys: readonly string[]): Promise<string[]> {
-    for (const key of keys) checkKey(key)
-    return this.jobs.deleteUnreferenced(keys)
   }
 
   async collectGarbage(options: GarbageOptions = {}): Promise<void> {

@@ -7,8 +7,9 @@ import type * as ClientS3 from '@aws-sdk/client-s3'
 import type * as LibStorage from '@aws-sdk/lib-storage'
 import { CheckpointStorageError, CorruptCheckpointError, KeyedStateError } from '../errors'
 import { makeDirectories, untilAborted, writeFileAtomically } from './atomic-file'
-import type { CheckpointStorage, DownloadOptions, GarbageOptions, JobCheckpoint, TransferOptions } from './checkpoint-storage'
+import type { CheckpointStorage, DownloadOptions, GarbageOptions, TransferOptions } from './checkpoint-storage'
 import { checkDigest, checkFileRef, checkKey, type FileRef, keyProblem } from './file-ref'
+import { JobCheckpointStorage } from './job-checkpoint-storage'
 import { JobCheckpoints } from './job-checkpoints'
 import { mapWithConcurrency } from './pool'
 import { backoffDelay, isBrokenStream, resolveRetryOptions, type ResolvedRetryOptions, type RetryOptions, sdkRetryStrategy, sleep } from './retry'
@@ -98,7 +99,7 @@ function loadSdk(): Promise<Sdk> {
  * Incomplete multipart uploads left by a crashed process are not listed by every S3-compatible
  * server; on S3 itself, a bucket lifecycle rule (AbortIncompleteMultipartUpload) removes them.
  */
-export class S3CheckpointStorage implements CheckpointStorage {
+export class S3CheckpointStorage extends JobCheckpointStorage implements CheckpointStorage {
   readonly bucket: string
   /** The object-key prefix, empty or ending in `/`. */
   readonly prefix: string
@@ -108,11 +109,12 @@ export class S3CheckpointStorage implements CheckpointStorage {
   private readonly partSize: number
   private readonly partConcurrency: number
   private readonly listPageSize: number
-  private readonly jobs: JobCheckpoints
+  protected readonly jobs: JobCheckpoints
   private clientLoading: Promise<{ sdk: Sdk; client: ClientS3.S3Client }> | undefined
   private ownsClient = false
 
   constructor(options: S3CheckpointStorageOptions) {
+    super()
     if (typeof options?.bucket !== 'string' || options.bucket.length === 0) throw new RangeError('an S3 checkpoint storage needs a bucket name')
     this.bucket = options.bucket
     this.prefix = normalizePrefix(options.prefix ?? '')
@@ -222,31 +224,6 @@ export class S3CheckpointStorage implements CheckpointStorage {
   async list(prefix: string): Promise<string[]> {
     if (typeof prefix !== 'string') throw new TypeError(`a prefix must be a string, got ${typeof prefix}`)
     return (await this.listObjects(prefix)).map((object) => object.key)
-  }
-
-  completeCheckpoint(jobId: string, checkpointId: number, handles: readonly unknown[]): Promise<void> {
-    return this.jobs.complete(jobId, checkpointId, handles)
-  }
-
-  latestCheckpoint(jobId: string): Promise<JobCheckpoint | undefined> {
-    return this.jobs.latest(jobId)
-  }
-
-  checkpoints(jobId: string): Promise<number[]> {
-    return this.jobs.checkpoints(jobId)
-  }
-
-  nextCheckpointId(jobId: string): Promise<number> {
-    return this.jobs.nextId(jobId)
-  }
-
-  discardCheckpoint(jobId: string, checkpointId: number): Promise<void> {
-    return this.jobs.discard(jobId, checkpointId)
-  }
-
-  deleteUnreferencedFiles(keys: readonly string[]): Promise<string[]> {
-    for (const key of keys) checkKey(key)
-    return this.jobs.deleteUnreferenced(keys)
   }
 
   async collectGarbage(options: GarbageOptions = {}): Promise<void> {
