@@ -119,6 +119,7 @@ Napi::Value Database::Ingest(const Napi::CallbackInfo& info) {
   // Files may come from before the DB's newest writes; let RocksDB place them correctly.
   work.options.allow_global_seqno = true;
   work.options.allow_blocking_flush = true;
+  CheckWritable(env);  // again: a getter of the arrays above may have closed the database
   work.family = UseFamily(info[0]);
   return RunAsync(env, this, Value(), "rocksdb-keyed-state:ingest", std::move(work));
 }

@@ -12,6 +12,7 @@
 #include "async.h"
 #include "clock.h"
 #include "errors.h"
+#include "info_log.h"
 #include "iterator.h"
 #include "list_ttl_compaction_filter.h"
 #include "memory_budget.h"
@@ -101,8 +102,12 @@ void Database::CheckOpen(Napi::Env env) const {
   if (state_ != State::kOpen) ThrowClosed(env, "Database");
 }
 
+// A readOnly instance refuses everything that would change the files of the database:
+// RocksDB itself lets some of it through (dropping or creating a column family, deleting
+// files in a range), and a read-only open beside the writing process must never do that.
 void Database::CheckWritable(Napi::Env env) const {
   CheckOpen(env);
+  if (readOnly_) throw MakeError(env, "NotSupported", "the database was opened readOnly: it refuses every call that changes it");
   CheckNoBackgroundError(env);
 }
 
@@ -270,6 +275,11 @@ struct OpenWork : WorkBase {
                                                                        listTtls.back()));
       ttls.push_back(listTtls.back() ? 0 : family.ttlSeconds);
     }
+    if (!readOnly) {
+      // The LOG's directory must exist before the database opens (and creates it).
+      if (options.create_if_missing) rocksdb::Env::Default()->CreateDirIfMissing(path);
+      options.info_log = std::make_shared<TolerantInfoLog>(path);
+    }
     std::vector<rocksdb::ColumnFamilyHandle*> handles;
     rocksdb::DBWithTTL* opened = nullptr;
     rocksdb::Status status = rocksdb::DBWithTTL::Open(options, path, descriptors, &handles, &opened, ttls, readOnly);
@@ -376,6 +386,8 @@ Napi::Value Database::Open(const Napi::CallbackInfo& info) {
       work.requested.push_back(request);
     }
   }
+  // An option getter may have called close(): then this object stays closed.
+  if (state_ != State::kNew) ThrowClosed(env, "Database");
   state_ = State::kOpening;
   return RunAsync(env, this, Value(), "rocksdb-keyed-state:open", std::move(work));
 }
@@ -622,17 +634,18 @@ Napi::Value Database::Get(const Napi::CallbackInfo& info) {
 
 Napi::Value Database::GetMany(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  CheckOpen(env);
-  const ColumnFamily& family = ColumnFamilyArg(info[0]);
   if (!info[1].IsArray()) ThrowTypeError(env, "keys must be an array");
   Napi::Array keyArray = info[1].As<Napi::Array>();
-  rocksdb::ReadOptions options;
-  if (Snapshot* snapshot = SnapshotArg(info[2])) options.snapshot = snapshot->get();
-  uint32_t flags = info[3].IsUndefined() ? 0 : Uint32Arg(info[3], "flags");
   const uint32_t count = keyArray.Length();
   // Grown key by key: a huge (sparse) array fails on its first missing key, not in an allocation.
   std::vector<rocksdb::Slice> keys;
   for (uint32_t i = 0; i < count; ++i) keys.push_back(BytesArg(keyArray.Get(i), "key"));
+  // Checked after the keys were read: an element getter may have closed the database.
+  CheckOpen(env);
+  const ColumnFamily& family = ColumnFamilyArg(info[0]);
+  rocksdb::ReadOptions options;
+  if (Snapshot* snapshot = SnapshotArg(info[2])) options.snapshot = snapshot->get();
+  uint32_t flags = info[3].IsUndefined() ? 0 : Uint32Arg(info[3], "flags");
   std::vector<rocksdb::PinnableSlice> values(count);
   std::vector<rocksdb::Status> statuses(count);
   base_->MultiGet(options, family.handle, count, keys.data(), values.data(), statuses.data());
