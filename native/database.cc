@@ -14,6 +14,7 @@
 #include "errors.h"
 #include "info_log.h"
 #include "iterator.h"
+#include "latest_write_time.h"
 #include "list_ttl_compaction_filter.h"
 #include "memory_budget.h"
 #include "merge_operator.h"
@@ -38,6 +39,49 @@ int32_t Database::TtlArg(const Napi::Value& value) const {
                                                  " now: DBWithTTL's int32 expiry time ends at 2038-01-19T03:14:07Z");
   }
   return int32_t(ttl);
+}
+
+// The latest write time stored in `family`: the newest of this session's writes and of every
+// live SST file's record; a file without one (written by an older version of this library, or
+// elsewhere and ingested) makes us read the whole family.
+int64_t Database::LatestWriteTime(const ColumnFamily& family) const {
+  int64_t latest = family.latestWriteTime;
+  rocksdb::TablePropertiesCollection tables;
+  if (!base_->GetPropertiesOfAllTables(family.handle, &tables).ok()) return INT32_MAX;  // unknown: no TTL fits
+  bool recorded = true;
+  for (const auto& table : tables) {
+    const auto& properties = table.second->user_collected_properties;
+    auto found = properties.find(kLatestWriteTimeProperty);
+    if (found == properties.end()) {
+      recorded = false;
+      break;
+    }
+    latest = std::max<int64_t>(latest, std::strtoll(found->second.c_str(), nullptr, 10));
+  }
+  if (recorded) return latest;
+  rocksdb::ReadOptions options;
+  options.fill_cache = false;
+  std::unique_ptr<rocksdb::Iterator> it(base_->NewIterator(options, family.handle));
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    if (it->value().size() >= kTimestampLength) latest = std::max<int64_t>(latest, DecodeTimestamp(it->value()));
+  }
+  return it->status().ok() ? latest : INT32_MAX;
+}
+
+// TtlArg checks now + ttl, but a stored value may carry a later write time than now (putRaw
+// of a value stamped by a clock ahead of ours, a ManualClock that was set ahead, a reopen
+// with another clock). DBWithTTL sums `timestamp + ttl` in int32 at compaction, and a sum
+// past INT32_MAX wraps negative and deletes the value however fresh. So a TTL is set (by
+// setTtl or by an open) only when it fits the latest write time stored in the family; new
+// writes are held to the TTL in force by WriteTime. Empty when the TTL fits.
+std::string Database::TtlRefusal(const ColumnFamily& family, int32_t ttlSeconds) const {
+  if (ttlSeconds <= 0) return "";
+  int64_t latest = LatestWriteTime(family);
+  if (latest + ttlSeconds <= INT32_MAX) return "";
+  return "refusing a TTL of " + std::to_string(ttlSeconds) + " s for column family '" + family.name +
+         "': it holds a value written at " + std::to_string(latest) + " s, so the TTL must be at most " +
+         std::to_string(std::max<int64_t>(int64_t(INT32_MAX) - latest, 0)) +
+         " s: DBWithTTL's int32 expiry time ends at 2038-01-19T03:14:07Z, and past it fresh entries would expire";
 }
 
 Napi::Function Database::Init(Napi::Env env) {
@@ -198,6 +242,7 @@ int64_t Database::WriteTime(Napi::Env env, const ColumnFamily& family, const roc
                         " s with a TTL of " + std::to_string(family.ttlSeconds) +
                         " s: DBWithTTL's int32 expiry time ends at 2038-01-19T03:14:07Z, and past it fresh entries would expire");
   }
+  family.latestWriteTime = std::max(family.latestWriteTime, time);
   return time;
 }
 
@@ -212,6 +257,7 @@ rocksdb::ColumnFamilyOptions Database::ColumnFamilyOptionsFor(int32_t ttlSeconds
     options.compaction_filter_factory = std::make_shared<ListTtlCompactionFilterFactory>(listTtl);
   }
   options.table_factory = tableFactory_;
+  options.table_properties_collector_factories.push_back(std::make_shared<LatestWriteTimeCollectorFactory>());
   // Point reads of keys that are on disk skip memtables that cannot hold them.
   options.memtable_whole_key_filtering = true;
   options.memtable_prefix_bloom_size_ratio = 0.02;
@@ -245,6 +291,7 @@ struct OpenWork : WorkBase {
   rocksdb::DBOptions options;
   std::vector<ColumnFamilyRequest> requested;
   bool readOnly = false;
+  std::string ttlRefusal;  // set when a requested TTL does not fit: the database is closed again
 
   rocksdb::Status Execute() {
     std::vector<std::string> existing;
@@ -282,7 +329,10 @@ struct OpenWork : WorkBase {
     }
     std::vector<rocksdb::ColumnFamilyHandle*> handles;
     rocksdb::DBWithTTL* opened = nullptr;
-    rocksdb::Status status = rocksdb::DBWithTTL::Open(options, path, descriptors, &handles, &opened, ttls, readOnly);
+    // Opened with no TTL (nothing expires); each is set once it fits the family's stored
+    // write times (Database::TtlRefusal), before any compaction could apply it.
+    const std::vector<int32_t> noTtls(ttls.size(), 0);
+    rocksdb::Status status = rocksdb::DBWithTTL::Open(options, path, descriptors, &handles, &opened, noTtls, readOnly);
     if (!status.ok()) return status;
     // Installed here, under the gate, so that an environment teardown racing this open
     // still finds and closes the instance.
@@ -291,11 +341,21 @@ struct OpenWork : WorkBase {
     for (size_t i = 0; i < families.size(); ++i) {
       db->columnFamilies_.push_back({families[i].name, handles[i], ttls[i], listTtls[i]});
     }
+    for (size_t i = 0; i < families.size(); ++i) {
+      // A readOnly instance never compacts: its TTL only hides values from skipExpired reads.
+      if (!readOnly) ttlRefusal = db->TtlRefusal(db->columnFamilies_[i], ttls[i]);
+      if (!ttlRefusal.empty()) {
+        db->DestroyDb();
+        db->columnFamilies_.clear();
+        return status;
+      }
+      if (ttls[i] > 0) opened->SetTtl(handles[i], ttls[i]);
+    }
     return status;
   }
 
   void Finished(Napi::Env env, const rocksdb::Status& status) {
-    if (status.ok()) {
+    if (status.ok() && ttlRefusal.empty()) {
       AddonData::Of(env)->openDatabases.insert(db);
       if (db->state_ == Database::State::kOpening) db->state_ = Database::State::kOpen;
     } else if (db->state_ == Database::State::kClosing) {
@@ -305,7 +365,10 @@ struct OpenWork : WorkBase {
     }
   }
 
-  Napi::Value Result(Napi::Env env) { return DescribeColumnFamilies(env); }
+  Napi::Value Result(Napi::Env env) {
+    if (!ttlRefusal.empty()) throw MakeError(env, "TimestampOverflow", ttlRefusal);
+    return DescribeColumnFamilies(env);
+  }
 
   Napi::Value DescribeColumnFamilies(Napi::Env env) const;
 };
@@ -588,10 +651,13 @@ Napi::Value Database::SetTtl(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   CheckWritable(env);
   ColumnFamily& family = const_cast<ColumnFamily&>(ColumnFamilyArg(info[0]));
+  const int32_t ttlSeconds = TtlArg(info[1]);
   if (family.listTtl) {
-    family.listTtl->SetTtl(TtlArg(info[1]));
+    family.listTtl->SetTtl(ttlSeconds);
   } else {
-    family.ttlSeconds = TtlArg(info[1]);
+    std::string refusal = TtlRefusal(family, ttlSeconds);
+    if (!refusal.empty()) throw MakeError(env, "TimestampOverflow", refusal);
+    family.ttlSeconds = ttlSeconds;
     db_->SetTtl(family.handle, family.ttlSeconds);
   }
   return env.Undefined();
