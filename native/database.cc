@@ -49,23 +49,12 @@ int64_t Database::LatestWriteTime(const ColumnFamily& family) const {
   rocksdb::TablePropertiesCollection tables;
   if (!base_->GetPropertiesOfAllTables(family.handle, &tables).ok()) return INT32_MAX;  // unknown: no TTL fits
   bool recorded = true;
-  for (const auto& table : tables) {
-    const auto& properties = table.second->user_collected_properties;
-    auto found = properties.find(kLatestWriteTimeProperty);
-    if (found == properties.end()) {
-      recorded = false;
-      break;
-    }
-    latest = std::max<int64_t>(latest, std::strtoll(found->second.c_str(), nullptr, 10));
-  }
+  for (const auto& table : tables) recorded = recorded && RecordedLatestWriteTime(*table.second, &latest);
   if (recorded) return latest;
   rocksdb::ReadOptions options;
   options.fill_cache = false;
   std::unique_ptr<rocksdb::Iterator> it(base_->NewIterator(options, family.handle));
-  for (it->SeekToFirst(); it->Valid(); it->Next()) {
-    if (it->value().size() >= kTimestampLength) latest = std::max<int64_t>(latest, DecodeTimestamp(it->value()));
-  }
-  return it->status().ok() ? latest : INT32_MAX;
+  return ReadLatestWriteTime(it.get(), latest);
 }
 
 // TtlArg checks now + ttl, but a stored value may carry a later write time than now (putRaw
@@ -76,11 +65,14 @@ int64_t Database::LatestWriteTime(const ColumnFamily& family) const {
 // writes are held to the TTL in force by WriteTime. Empty when the TTL fits.
 std::string Database::TtlRefusal(const ColumnFamily& family, int32_t ttlSeconds) const {
   if (ttlSeconds <= 0) return "";
-  int64_t latest = LatestWriteTime(family);
-  if (latest + ttlSeconds <= INT32_MAX) return "";
-  return "refusing a TTL of " + std::to_string(ttlSeconds) + " s for column family '" + family.name +
-         "': it holds a value written at " + std::to_string(latest) + " s, so the TTL must be at most " +
-         std::to_string(std::max<int64_t>(int64_t(INT32_MAX) - latest, 0)) +
+  return TtlRefusalFor(family.name, ttlSeconds, LatestWriteTime(family));
+}
+
+std::string TtlRefusalFor(const std::string& family, int32_t ttlSeconds, int64_t latestWriteTime) {
+  if (ttlSeconds <= 0 || latestWriteTime + ttlSeconds <= INT32_MAX) return "";
+  return "refusing a TTL of " + std::to_string(ttlSeconds) + " s for column family '" + family +
+         "' with a value written at " + std::to_string(latestWriteTime) + " s: the TTL must be at most " +
+         std::to_string(std::max<int64_t>(int64_t(INT32_MAX) - latestWriteTime, 0)) +
          " s: DBWithTTL's int32 expiry time ends at 2038-01-19T03:14:07Z, and past it fresh entries would expire";
 }
 

@@ -62,6 +62,10 @@ class FamilyUse {
 // The write time of every value is appended by us (see ttl_value.h); `raw` writes keep it.
 enum ReadFlags : uint32_t { kReadRaw = 1, kReadSkipExpired = 2 };
 
+// Why a TTL cannot be set on a family holding a value written at `latestWriteTime` (see
+// Database::TtlRefusal); empty when it can.
+std::string TtlRefusalFor(const std::string& family, int32_t ttlSeconds, int64_t latestWriteTime);
+
 class Database : public Napi::ObjectWrap<Database> {
  public:
   static constexpr napi_type_tag kTypeTag = {0x1b2c3d4e5f607182, 0x93a4b5c6d7e8f901};

@@ -3,10 +3,12 @@
 // Database::TtlRefusal.
 #pragma once
 
+#include <rocksdb/iterator.h>
 #include <rocksdb/table_properties.h>
 
 #include <algorithm>
 #include <climits>
+#include <cstdlib>
 #include <string>
 
 #include "ttl_value.h"
@@ -49,5 +51,22 @@ class LatestWriteTimeCollectorFactory : public rocksdb::TablePropertiesCollector
   }
   const char* Name() const override { return "RksLatestWriteTime"; }
 };
+
+// The latest write time a file recorded; false for a file written without the collector.
+inline bool RecordedLatestWriteTime(const rocksdb::TableProperties& table, int64_t* latest) {
+  auto found = table.user_collected_properties.find(kLatestWriteTimeProperty);
+  if (found == table.user_collected_properties.end()) return false;
+  *latest = std::max<int64_t>(*latest, std::strtoll(found->second.c_str(), nullptr, 10));
+  return true;
+}
+
+// Reads every value `it` yields: for data without a record. INT32_MAX (nothing fits) when
+// the read fails.
+inline int64_t ReadLatestWriteTime(rocksdb::Iterator* it, int64_t latest) {
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    if (it->value().size() >= kTimestampLength) latest = std::max<int64_t>(latest, DecodeTimestamp(it->value()));
+  }
+  return it->status().ok() ? latest : INT32_MAX;
+}
 
 }  // namespace rks

@@ -2,7 +2,8 @@
 // time (putRaw of a value stamped ahead, a ManualClock set ahead, a reopen with another
 // clock). A larger TTL set afterwards (setTtl, or reopen with a larger ttlSeconds) passed,
 // DBWithTTL's int32 `timestamp + ttl` wrapped at compaction and the fresh value was deleted.
-// A TTL is now refused unless it fits the latest write time stored in the family.
+// A TTL is now refused unless it fits the latest write time stored in the family, and an
+// SST file is ingested only when its latest write time fits the family's TTL.
 import { describe, expect, it } from 'vitest'
 import { ManualClock, RocksDB, TimestampOverflowError } from '../../../lib'
 import { useTempDirs } from '../../helpers/temp-dir'
@@ -48,6 +49,22 @@ describe('a TTL that does not fit the stored write times', () => {
     const again = await reopen(3600) // the refused open released the directory
     expect(await survivesCompaction(again, 't')).toBe('A')
     await again.close()
+  })
+
+  it('regression: an ingested SST file with values stamped ahead was deleted by the next compaction', async () => {
+    const db = await RocksDB.open(tempDir(), { columnFamilies: [{ name: 't', ttlSeconds: TEN_YEARS }] })
+    // Written for the same family of a database where it has no TTL: the stamp is accepted there.
+    const source = await RocksDB.open(tempDir('source'), { columnFamilies: [{ name: 't' }] })
+    const file = `${tempDir('late')}.sst`
+    const writer = source.sstWriter(source.columnFamily('t'), file)
+    writer.putRaw('late', stampedLate())
+    await writer.finish()
+    await source.close()
+    await expect(db.ingest(db.columnFamily('t'), [file])).rejects.toThrow(TimestampOverflowError)
+    db.columnFamily('t').setTtl(3600)
+    await db.ingest(db.columnFamily('t'), [file])
+    expect(await survivesCompaction(db, 't')).toBe('A')
+    await db.close()
   })
 
   it('regression: values written by a ManualClock set ahead were deleted after a reopen on the system clock', async () => {
