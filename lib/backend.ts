@@ -1,7 +1,7 @@
-import { randomUUID } from 'node:crypto'
+import { createHash, randomUUID } from 'node:crypto'
 import { mkdir, rm } from 'node:fs/promises'
 import path from 'node:path'
-import { CheckpointIdNotIncreasingError, ClosedError, IncompatibleStateError, KeyGroupOutOfRangeError, KeyedStateError, LockedError } from './errors'
+import { CheckpointIdNotIncreasingError, ClosedError, IncompatibleStateError, KeyGroupOutOfRangeError, InterruptedRestoreError, KeyedStateError, LockedError } from './errors'
 import { restoreFull, type RestoreProgress, type RestoreTarget } from './restore/full-restore'
 import { restoreIncrementalByKeys } from './restore/incremental-rescale-restore'
 import { removeDatabaseFiles, stageIncrementalRestore, type StagedIncrementalRestore } from './restore/incremental-restore'
@@ -9,11 +9,12 @@ import { planRestore } from './restore/restore-plan'
 import { parseKeyedStateHandle, type FullKeyedStateHandle, type IncrementalKeyedStateHandle, type KeyedStateHandle } from './snapshot/keyed-state-handle'
 import { startFullSnapshot, type FullSnapshotSource, type SnapshotOptions } from './snapshot/full-snapshot'
 import { LocalCheckpoints } from './snapshot/incremental-local-checkpoints'
+import { IncrementalSharedFiles } from './snapshot/incremental-shared-files'
 import { startIncrementalSnapshot } from './snapshot/incremental-snapshot'
 import type { SnapshotStateMeta } from './snapshot/state-snapshot-meta'
 import type { CheckpointStorage } from './storage/checkpoint-storage'
 import type { FileRef } from './storage/file-ref'
-import { claimInstanceDirectory } from './storage/instance-directory'
+import { claimInstanceDirectory, missingManifest } from './storage/instance-directory'
 import { checkCheckpointId, checkJobId } from './storage/layout'
 import { murmurHash, checkMaxParallelism } from './keygroups/assignment'
 import { CompositeKeyBuilder } from './keygroups/composite-key'
@@ -149,10 +150,10 @@ export class KeyedStateBackend<K> implements StateContext<K> {
   private readonly uploaded = new Map<number, { storage: CheckpointStorage; keys: string[] }[]>()
   private readonly incremental: boolean
   private readonly localCheckpoints: LocalCheckpoints
-  /** The shared files of the last completed incremental checkpoint, by local name: the next one references them. */
-  private incrementalBase: { checkpointId: number; files: ReadonlyMap<string, FileRef> } = { checkpointId: -1, files: new Map() }
-  /** Shared files of finished incremental snapshots, until their checkpoint completes or is aborted. */
-  private readonly pendingFileSets = new Map<number, ReadonlyMap<string, FileRef>>()
+  /** The keys of the shared files: the base the next incremental snapshot diffs against, and the keys running ones use. */
+  private readonly sharedFiles: IncrementalSharedFiles
+  /** Per heap timer column family: the digest of the timers an incremental snapshot last wrote into it. */
+  private readonly heapTimersWritten = new Map<string, string>()
   private key: K | undefined
   private keyGroup = -1
   private closed = false
@@ -174,6 +175,7 @@ export class KeyedStateBackend<K> implements StateContext<K> {
     this.jobId = options.jobId
     this.incremental = options.incremental === true
     this.localCheckpoints = new LocalCheckpoints(options.path)
+    this.sharedFiles = new IncrementalSharedFiles(this.backendId)
     this.restoredCheckpointId = restoredCheckpointId
     this.lastCompletedCheckpoint = restoredCheckpointId ?? -1
     this.keySerializer = options.keySerializer
@@ -200,7 +202,7 @@ export class KeyedStateBackend<K> implements StateContext<K> {
     try {
       // No WAL: the backend's durability is its checkpoint, and it starts from one (or from
       // nothing) on every open, so a log of writes since would only cost time.
-      db = await RocksDB.open(options.path, { clock: options.clock, wal: false })
+      db = await openInstanceDatabase(options.path, options.clock, handles.length > 0)
     } catch (error) {
       // Locked: another backend owns the directory now, whoever created it.
       if (!(error instanceof LockedError)) await directory.undo(async () => undefined)
@@ -289,7 +291,7 @@ export class KeyedStateBackend<K> implements StateContext<K> {
    */
   private adoptInstalledCheckpoint(handle: IncrementalKeyedStateHandle, states: readonly SnapshotStateMeta[]): void {
     for (const state of states) this.restoreState(state)
-    this.incrementalBase = { checkpointId: handle.checkpointId, files: new Map(Object.entries(handle.sharedFiles)) }
+    this.sharedFiles.adopt(handle.checkpointId, handle.sharedFiles)
   }
 
   /** A state recorded in a snapshot: registered with its recorded layout and TTL, serializers bound later. */
@@ -455,14 +457,20 @@ export class KeyedStateBackend<K> implements StateContext<K> {
   }
 
   /**
-   * The synchronous part is `startIncrementalSnapshot`'s local checkpoint. Heap timers have no
-   * column family: they are written into theirs for the checkpoint and removed right after.
+   * The synchronous part is `startIncrementalSnapshot`'s local checkpoint. Heap timers live in
+   * memory: the checkpoint reads them from their column family, which holds the set the last
+   * snapshot wrote and is rewritten only when the set changed, so an idle checkpoint writes (and
+   * uploads) no SST file for them. Nothing else reads those column families while the heap service exists.
    */
   private async startIncremental(checkpointId: number, storage: CheckpointStorage, signal: AbortSignal, options: SnapshotOptions): Promise<KeyedStateHandle> {
     const states = this.snapshotStates()
     const heapTimers = states.flatMap(({ meta, entries }) => (entries === undefined ? [] : [{ meta, entries }]))
-    const families = heapTimers.map(({ meta, entries }) => {
+    for (const { meta, entries } of heapTimers) {
+      const digest = timersDigest(entries)
+      if (this.heapTimersWritten.get(meta.name) === digest) continue
       const cf = this.timerColumnFamily(meta.name)
+      // Key-group prefixes never have the top bit set: [0x00, 0xff) covers every timer.
+      cf.deleteRange(Buffer.from([0x00]), Buffer.from([0xff]))
       const batch = this.db.batch()
       try {
         for (const [key, value] of entries) batch.putRaw(cf, key, value)
@@ -470,33 +478,25 @@ export class KeyedStateBackend<K> implements StateContext<K> {
       } finally {
         batch.close()
       }
-      return cf
-    })
-    let upload: ReturnType<typeof startIncrementalSnapshot>
-    try {
-      upload = startIncrementalSnapshot(
-        {
-          db: this.db,
-          backendId: this.backendId,
-          jobId: this.jobId,
-          keySerializer: this.keySerializer.id,
-          maxParallelism: this.maxParallelism,
-          keyGroupRange: this.keyGroupRange,
-          states: states.map(({ meta }) => meta),
-          localCheckpoints: this.localCheckpoints,
-          base: this.incrementalBase.files,
-        },
-        checkpointId,
-        storage,
-        { signal, onProgress: options.onProgress },
-      )
-    } finally {
-      // Key-group prefixes never have the top bit set: [0x00, 0xff) covers every timer.
-      for (const cf of families) cf.deleteRange(Buffer.from([0x00]), Buffer.from([0xff]))
+      this.heapTimersWritten.set(meta.name, digest)
     }
-    const { handle, uploaded } = await upload
+    const { handle, uploaded } = await startIncrementalSnapshot(
+      {
+        db: this.db,
+        backendId: this.backendId,
+        jobId: this.jobId,
+        keySerializer: this.keySerializer.id,
+        maxParallelism: this.maxParallelism,
+        keyGroupRange: this.keyGroupRange,
+        states: states.map(({ meta }) => meta),
+        localCheckpoints: this.localCheckpoints,
+        sharedFiles: this.sharedFiles,
+      },
+      checkpointId,
+      storage,
+      { signal, onProgress: options.onProgress },
+    )
     this.recordUpload(checkpointId, storage, uploaded)
-    if (checkpointId > this.lastCompletedCheckpoint) this.pendingFileSets.set(checkpointId, new Map(Object.entries(handle.sharedFiles)))
     return handle
   }
 
@@ -529,12 +529,12 @@ export class KeyedStateBackend<K> implements StateContext<K> {
   async notifyCheckpointComplete(checkpointId: number): Promise<void> {
     checkCheckpointId(checkpointId)
     this.lastCompletedCheckpoint = Math.max(this.lastCompletedCheckpoint, checkpointId)
-    const files = this.pendingFileSets.get(checkpointId)
-    if (files !== undefined && checkpointId > this.incrementalBase.checkpointId) this.incrementalBase = { checkpointId, files }
+    this.sharedFiles.completed(checkpointId)
     for (const id of this.uploaded.keys()) if (id <= checkpointId) this.uploaded.delete(id)
-    for (const id of this.pendingFileSets.keys()) if (id <= checkpointId) this.pendingFileSets.delete(id)
     const running = new Set([...this.running].map((snapshot) => snapshot.checkpointId))
-    await this.localCheckpoints.removeWhere((id) => id < checkpointId && !running.has(id))
+    // The base's directory stays even when `checkpointId` is not its (a savepoint): local recovery restores from it.
+    const base = this.sharedFiles.baseCheckpointId
+    await this.localCheckpoints.removeWhere((id) => id < checkpointId && id !== base && !running.has(id))
   }
 
   /**
@@ -548,9 +548,8 @@ export class KeyedStateBackend<K> implements StateContext<K> {
     await Promise.allSettled(aborted.map((snapshot) => snapshot.done))
     const records = this.uploaded.get(checkpointId) ?? []
     this.uploaded.delete(checkpointId)
-    this.pendingFileSets.delete(checkpointId)
-    if (checkpointId !== this.incrementalBase.checkpointId) await this.localCheckpoints.remove(checkpointId)
-    for (const { storage, keys } of records) await storage.deleteUnreferencedFiles(keys)
+    if (checkpointId !== this.sharedFiles.baseCheckpointId) await this.localCheckpoints.remove(checkpointId)
+    await this.sharedFiles.discard(checkpointId, records)
   }
 
   /** The newest checkpoint reported complete, or the restored one; -1 before either. */
@@ -865,4 +864,39 @@ function isCheckpointStorage(value: unknown): value is CheckpointStorage {
 function describeKey(key: unknown): string {
   const text = typeof key === 'bigint' ? `${key}n` : JSON.stringify(key) ?? String(key)
   return text.length > 60 ? `${text.slice(0, 60)}…` : text
+}
+
+/**
+ * Opens the instance's database. One whose files a killed restore was replacing (CURRENT names a
+ * missing MANIFEST) holds nothing worth keeping, as every open replaces its states: with handles to
+ * restore it is removed and opened anew; without, it is an InterruptedRestoreError saying how to recover.
+ */
+async function openInstanceDatabase(instancePath: string, clock: ManualClock | undefined, restoring: boolean): Promise<RocksDB> {
+  const open = () => RocksDB.open(instancePath, { clock, wal: false })
+  try {
+    return await open()
+  } catch (error) {
+    if (error instanceof LockedError) throw error
+    const manifest = await missingManifest(instancePath)
+    if (manifest === undefined) throw error
+    if (!restoring) {
+      throw new InterruptedRestoreError(
+        `the database in '${instancePath}' is incomplete: its CURRENT names ${manifest}, which is missing (a restore was killed while it replaced the database files). ` +
+          'Open it again with restoreFrom (the checkpoint to restore), or remove the directory',
+      )
+    }
+    await removeDatabaseFiles(instancePath)
+    return open()
+  }
+}
+
+/** Identifies a set of heap timers by their encoded keys (their values are only the write time). */
+function timersDigest(entries: readonly (readonly [Buffer, Buffer])[]): string {
+  const hash = createHash('sha256')
+  const length = Buffer.alloc(4)
+  for (const [key] of entries) {
+    length.writeUInt32LE(key.length)
+    hash.update(length).update(key)
+  }
+  return hash.digest('hex')
 }

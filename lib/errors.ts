@@ -125,6 +125,17 @@ export class NotAnInstanceError extends KeyedStateError {
 }
 
 /**
+ * The instance directory's database is incomplete: its `CURRENT` names a MANIFEST that is not
+ * there, which only a restore killed while it replaced the database files leaves. Open it again
+ * with `restoreFrom` (the restore is redone), or remove the directory.
+ */
+export class InterruptedRestoreError extends KeyedStateError {
+  constructor(message: string) {
+    super('InterruptedRestore', message)
+  }
+}
+
+/**
  * `snapshot(id)` with an id not above every id this backend already used, completed or restored
  * from: checkpoint ids increase monotonically (as Flink's), and a stale id's files could collide
  * with, or be mistaken for, those of the checkpoint that already had it.

@@ -8,5 +8,5 @@ case "${1:-}" in
   demo | test) ;;
   *) echo "usage: bash scripts/run.sh demo|test" >&2; exit 2 ;;
 esac
-bash scripts/setup.sh
+bash scripts/setup.sh "$1"
 npm run --silent "$1" -- "${@:2}"

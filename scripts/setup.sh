@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what the project needs on a Debian machine and builds it. Safe to run again:
-# each step is skipped when already done.
+# each step is skipped when already done. `setup.sh demo` leaves out what only the tests need.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -13,6 +13,8 @@ command -v cmake >/dev/null || missing+=(cmake)
 command -v g++ >/dev/null || missing+=(g++)
 command -v make >/dev/null || missing+=(make)
 command -v python3 >/dev/null || missing+=(python3)
+# The report's browser test renders it in headless Chromium; the demo does not need it.
+[ "${1:-test}" = demo ] || command -v chromium >/dev/null || missing+=(chromium)
 if [ "${#missing[@]}" -gt 0 ]; then
   echo "setup: installing ${missing[*]} (Debian packages)"
   as_root apt-get update -qq

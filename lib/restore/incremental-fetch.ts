@@ -1,5 +1,3 @@
-import { createHash } from 'node:crypto'
-import { createReadStream } from 'node:fs'
 import { copyFile, link, readFile, stat } from 'node:fs/promises'
 import path from 'node:path'
 import { CorruptCheckpointError } from '../errors'
@@ -8,7 +6,7 @@ import { METADATA_FILE_NAME } from '../snapshot/incremental-local-checkpoints'
 import type { IncrementalKeyedStateHandle } from '../snapshot/keyed-state-handle'
 import type { SnapshotMetadata } from '../snapshot/state-snapshot-meta'
 import type { CheckpointStorage } from '../storage/checkpoint-storage'
-import type { FileRef } from '../storage/file-ref'
+import { sha256OfFile, type FileRef } from '../storage/file-ref'
 import { checkAgainstTarget, type RestoreTarget } from './full-restore'
 
 export interface FetchOptions {
@@ -76,13 +74,7 @@ async function matchesHandle(directory: string, files: readonly { name: string; 
     const file = path.join(directory, name)
     const stats = await stat(file).catch(() => undefined)
     if (stats === undefined || !stats.isFile() || stats.size !== ref.size) return false
-    if ((await sha256Of(file, signal)) !== ref.sha256) return false
+    if ((await sha256OfFile(file, signal)) !== ref.sha256) return false
   }
   return true
-}
-
-async function sha256Of(file: string, signal?: AbortSignal): Promise<string> {
-  const hash = createHash('sha256')
-  for await (const chunk of createReadStream(file, { highWaterMark: 1 << 20, signal })) hash.update(chunk as Buffer)
-  return hash.digest('hex')
 }

@@ -7,7 +7,7 @@ import type { SnapshotMetadata } from '../snapshot/state-snapshot-meta'
 import { stateColumnFamilyOptions } from '../state/state-meta'
 import type { CheckpointStorage } from '../storage/checkpoint-storage'
 import { fsyncDirectory } from '../storage/atomic-file'
-import { isRocksDBFile } from '../storage/instance-directory'
+import { CURRENT, isRocksDBFile } from '../storage/instance-directory'
 import { fetchIncrementalCheckpoint } from './incremental-fetch'
 import type { RestoreTarget } from './full-restore'
 
@@ -59,7 +59,12 @@ export async function stageIncrementalRestore(
     options.signal?.throwIfAborted()
     const install = async (): Promise<RocksDB> => {
       await removeDatabaseFiles(instance.path)
-      for (const name of await readdir(staging)) await rename(path.join(staging, name), path.join(instance.path, name))
+      // CURRENT last, once every file it leads to is in place: a kill before leaves no database
+      // (the next open starts empty), never a CURRENT naming a MANIFEST not there yet.
+      const names = await readdir(staging)
+      for (const name of names) if (name !== CURRENT) await rename(path.join(staging, name), path.join(instance.path, name))
+      await fsyncDirectory(instance.path)
+      if (names.includes(CURRENT)) await rename(path.join(staging, CURRENT), path.join(instance.path, CURRENT))
       await fsyncDirectory(instance.path)
       return RocksDB.open(instance.path, {
         clock: instance.clock,
@@ -74,8 +79,13 @@ export async function stageIncrementalRestore(
   }
 }
 
-/** Removes RocksDB's files (by their names) from the instance directory, nothing else. */
+/**
+ * Removes RocksDB's files (by their names) from the instance directory, nothing else. CURRENT
+ * goes first, so a kill meanwhile leaves no database rather than a CURRENT naming a removed MANIFEST.
+ */
 export async function removeDatabaseFiles(instancePath: string): Promise<void> {
+  await rm(path.join(instancePath, CURRENT), { force: true })
+  await fsyncDirectory(instancePath)
   for (const name of await readdir(instancePath)) {
     if (isRocksDBFile(name)) await rm(path.join(instancePath, name), { force: true })
   }

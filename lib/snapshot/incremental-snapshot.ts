@@ -1,5 +1,4 @@
-import { randomUUID } from 'node:crypto'
-import { readdir, stat } from 'node:fs/promises'
+import { readdir } from 'node:fs/promises'
 import path from 'node:path'
 import { KeyedStateError } from '../errors'
 import type { KeyGroupRange } from '../keygroups/key-group-range'
@@ -8,10 +7,11 @@ import type { StateMeta } from '../state/state-meta'
 import type { CheckpointStorage } from '../storage/checkpoint-storage'
 import type { FileRef } from '../storage/file-ref'
 import { writeFileAtomically } from '../storage/atomic-file'
-import { checkpointFileKey, sharedFileKey } from '../storage/layout'
+import { checkpointFileKey } from '../storage/layout'
 import type { SnapshotProgress } from './full-snapshot'
 import { writeIncrementalMetadata } from './incremental-metadata'
 import { METADATA_FILE_NAME, type LocalCheckpoints } from './incremental-local-checkpoints'
+import type { IncrementalSharedFiles } from './incremental-shared-files'
 import { checkpointFileKind, sealHandle, type IncrementalKeyedStateHandle } from './keyed-state-handle'
 import { snapshotMetadata, type SnapshotMetadata } from './state-snapshot-meta'
 
@@ -26,8 +26,8 @@ export interface IncrementalSnapshotSource {
   /** States in kvStateId order, each in the column family of its name. */
   states: readonly StateMeta[]
   localCheckpoints: LocalCheckpoints
-  /** The shared files of the last completed checkpoint by local name: referenced, not uploaded again. */
-  base: ReadonlyMap<string, FileRef>
+  /** The keys of the backend's shared files: which are referenced, which uploaded, which may be deleted. */
+  sharedFiles: IncrementalSharedFiles
 }
 
 export interface IncrementalSnapshotResult {
@@ -40,11 +40,12 @@ export interface IncrementalSnapshotResult {
  * An incremental snapshot in two parts (DESIGN §7). `start` is the synchronous part: a local
  * RocksDB checkpoint (memtables flushed, SST files hard-linked), so it holds exactly the writes
  * made before the call. The returned promise is the asynchronous part: SST files the last
- * completed checkpoint uploaded (same name and size; SST files are immutable and never reuse a
- * name) are referenced; new SST files go to the backend's shared area under a fresh key (so that
- * two snapshots uploading the same file never share a key an abort could delete); the other files
- * and the metadata go to the checkpoint's private area; all through the storage's bounded pool.
- * A failed or cancelled upload deletes what it wrote, unless a job checkpoint references it.
+ * completed checkpoint holds (same name and size; SST files are immutable and never reuse a name)
+ * are referenced; the others go to the backend's shared area under their one stable key (see
+ * IncrementalSharedFiles), skipped when another unfinished snapshot already uploaded them; the
+ * other files and the metadata go to the checkpoint's private area; all through the storage's
+ * bounded pool. A failed or cancelled upload deletes what it wrote, except keys another snapshot
+ * of the backend or a job checkpoint uses.
  */
 export function startIncrementalSnapshot(
   source: IncrementalSnapshotSource,
@@ -65,22 +66,15 @@ async function upload(
   { signal, onProgress }: { signal?: AbortSignal; onProgress?: (progress: SnapshotProgress) => void },
 ): Promise<IncrementalSnapshotResult> {
   const sharedFiles: Record<string, FileRef> = {}
+  const shared: { name: string; localPath: string }[] = []
   const uploads: { name: string; shared: boolean; localPath: string; key: string }[] = []
   for (const name of (await readdir(directory)).sort()) {
     const localPath = path.join(directory, name)
     const kind = checkpointFileKind(name)
     // A file a restore would refuse: fail the checkpoint now rather than record one that cannot restore.
     if (kind === undefined) throw new KeyedStateError('UnexpectedCheckpointFile', `the RocksDB checkpoint holds '${name}', which no handle may name`)
-    if (kind === 'private') {
-      uploads.push({ name, shared: false, localPath, key: checkpointFileKey(checkpointId, source.backendId, name) })
-      continue
-    }
-    const uploaded = source.base.get(name)
-    if (uploaded !== undefined && uploaded.size === (await stat(localPath)).size) {
-      sharedFiles[name] = uploaded
-    } else {
-      uploads.push({ name, shared: true, localPath, key: sharedFileKey(source.backendId, `${name.slice(0, -4)}-${randomUUID()}.sst`) })
-    }
+    if (kind === 'private') uploads.push({ name, shared: false, localPath, key: checkpointFileKey(checkpointId, source.backendId, name) })
+    else shared.push({ name, localPath })
   }
   const metadataBytes = writeIncrementalMetadata(metadata)
   const metadataKey = checkpointFileKey(checkpointId, source.backendId, METADATA_FILE_NAME)
@@ -93,6 +87,10 @@ async function upload(
     },
   }
   try {
+    for (const plan of await source.sharedFiles.plan(checkpointId, shared, storage)) {
+      if (plan.ref !== undefined) sharedFiles[plan.name] = plan.ref
+      else uploads.push({ name: plan.name, shared: true, localPath: plan.localPath, key: plan.key })
+    }
     const refs = await storage.uploadFiles(uploads, transfer)
     const metadataRef = await storage.writeFile(metadataKey, metadataBytes, transfer)
     // Local recovery compares this copy with the handle's metadata reference.
@@ -109,10 +107,12 @@ async function upload(
       privateFiles: sortedByName(privateFiles),
       metadata: metadataRef,
     })
+    source.sharedFiles.finished(checkpointId, handle.sharedFiles)
     return { handle, uploaded: [...refs, metadataRef] }
   } catch (error) {
-    // Keys are fresh to this snapshot: none of them can be a file another checkpoint uses.
-    await storage.deleteUnreferencedFiles([...uploads.map((file) => file.key), metadataKey]).catch(() => undefined)
+    // Shared keys another snapshot uses stay (IncrementalSharedFiles.discard).
+    const written = { storage, keys: [...uploads.map((file) => file.key), metadataKey] }
+    await source.sharedFiles.discard(checkpointId, [written]).catch(() => undefined)
     throw error
   }
 }

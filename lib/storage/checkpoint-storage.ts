@@ -47,10 +47,11 @@ export interface JobCheckpoint {
  *   last step of a discard, after the manifest stopped counting as complete, so a crash at any
  *   point leaves every complete checkpoint whole; what a crash leaves behind is deleted by the next
  *   discard or `collectGarbage`.
- * - Writers never share keys: backend ids (random per backend) are part of every key a backend
- *   writes, and a backend writes a shared file under a fresh key each time it uploads one. So
- *   several backends, of one job or of several, write into one root without interfering, and
- *   deleting the keys of an aborted snapshot never removes a file another snapshot wrote.
+ * - Backends never share keys: backend ids (random per backend) are part of every key a backend
+ *   writes, so several backends, of one job or of several, write into one root without
+ *   interfering. Within one backend a shared file has one key, written again with the same bytes
+ *   at most; the backend itself keeps an aborted snapshot from deleting a key another of its
+ *   snapshots uses (IncrementalSharedFiles).
  * - A file referenced by a snapshot that is not complete yet (uploaded, or referenced from the
  *   last complete checkpoint) is protected only by that checkpoint's references and by the grace
  *   period of `collectGarbage`; `completeCheckpoint` checks every referenced file is present, so a

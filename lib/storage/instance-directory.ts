@@ -18,6 +18,9 @@ const MARKER_CONTENT = `${JSON.stringify({ format: 'rocksdb-keyed-state-instance
  */
 const ROCKSDB_FILE = /^(CURRENT|IDENTITY|LOCK|LOG(\.old\.\d+)?|(MANIFEST|OPTIONS|METADB)-\d+(\.dbtmp)?|\d+\.(log|sst|ldb|blob|dbtmp))$/
 
+/** The file naming the database's MANIFEST: RocksDB opens what it names. */
+export const CURRENT = 'CURRENT'
+
 /** Whether `name` is one of RocksDB's file names (see ROCKSDB_FILE). */
 export function isRocksDBFile(name: string): boolean {
   return ROCKSDB_FILE.test(name)
@@ -183,4 +186,15 @@ async function readMarker(dir: string): Promise<string> {
   } catch {
     return ''
   }
+}
+
+/**
+ * The MANIFEST that the database's CURRENT names when that file is missing, else `undefined` (no
+ * CURRENT, or its MANIFEST is there): the mark of a database whose files were being replaced.
+ */
+export async function missingManifest(instancePath: string): Promise<string | undefined> {
+  const current = await readFile(path.join(instancePath, CURRENT), 'utf8').catch(() => undefined)
+  const manifest = current?.trim()
+  if (manifest === undefined || !/^MANIFEST-\d+$/.test(manifest)) return undefined
+  return (await stat(path.join(instancePath, manifest)).catch(() => undefined)) === undefined ? manifest : undefined
 }
