@@ -2,6 +2,7 @@
 // dropping whole files in a key range.
 #include <rocksdb/convenience.h>
 #include <rocksdb/metadata.h>
+#include <rocksdb/sst_file_reader.h>
 #include <rocksdb/utilities/checkpoint.h>
 
 #include "args.h"
@@ -9,6 +10,7 @@
 #include "database.h"
 #include "errors.h"
 #include "ingest_features.h"
+#include "latest_write_time.h"
 
 namespace rks {
 
@@ -43,13 +45,39 @@ CheckpointWork PrepareCheckpoint(Database* db, const Napi::CallbackInfo& info) {
   return work;
 }
 
+// Files must fit the family's TTL like every other write (Database::WriteTime): a value
+// stamped so late that write time + TTL passes 2038 would be deleted by the next compaction.
 struct IngestWork : WorkBase {
   Database* db;
   FamilyUse family;
   std::vector<std::string> files;
   rocksdb::IngestExternalFileOptions options;
-  rocksdb::Status Execute() { return db->ttlDb()->IngestExternalFile(family.handle(), files, options); }
-  Napi::Value Result(Napi::Env env) { return env.Undefined(); }
+  std::string ttlRefusal;  // set instead of ingesting when a file does not fit the TTL
+  rocksdb::Status Execute() {
+    const ColumnFamily& target = family.family();
+    if (target.ttlSeconds > 0) {
+      rocksdb::Options fileOptions(db->base()->GetDBOptions(), db->base()->GetOptions(family.handle()));
+      for (const auto& file : files) {
+        ttlRefusal = TtlRefusalFor(target.name, target.ttlSeconds, LatestWriteTimeOf(fileOptions, file));
+        if (!ttlRefusal.empty()) return rocksdb::Status::OK();
+      }
+    }
+    return db->ttlDb()->IngestExternalFile(family.handle(), files, options);
+  }
+  Napi::Value Result(Napi::Env env) {
+    if (!ttlRefusal.empty()) throw MakeError(env, "TimestampOverflow", ttlRefusal);
+    return env.Undefined();
+  }
+
+  // A file that cannot be read is left to the ingestion to report.
+  static int64_t LatestWriteTimeOf(const rocksdb::Options& options, const std::string& file) {
+    rocksdb::SstFileReader reader(options);
+    if (!reader.Open(file).ok()) return INT32_MIN;
+    int64_t latest = INT32_MIN;
+    if (RecordedLatestWriteTime(*reader.GetTableProperties(), &latest)) return latest;
+    std::unique_ptr<rocksdb::Iterator> it(reader.NewIterator(rocksdb::ReadOptions()));
+    return ReadLatestWriteTime(it.get(), latest);
+  }
 };
 
 struct DeleteFilesInRangeWork : WorkBase {
@@ -131,6 +159,7 @@ Napi::Value Database::Ingest(const Napi::CallbackInfo& info) {
     throw MakeError(env, "NotSupported", "this RocksDB cannot ingest files another DB wrote (needs 9.10 or later)");
 #endif
   }
+  CheckWritable(env);  // again: a getter of the arrays above may have closed the database
   work.family = UseFamily(info[0]);
   return RunAsync(env, this, Value(), "rocksdb-keyed-state:ingest", std::move(work));
 }

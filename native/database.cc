@@ -12,7 +12,9 @@
 #include "async.h"
 #include "clock.h"
 #include "errors.h"
+#include "info_log.h"
 #include "iterator.h"
+#include "latest_write_time.h"
 #include "list_ttl_compaction_filter.h"
 #include "memory_budget.h"
 #include "merge_operator.h"
@@ -37,6 +39,41 @@ int32_t Database::TtlArg(const Napi::Value& value) const {
                                                  " now: DBWithTTL's int32 expiry time ends at 2038-01-19T03:14:07Z");
   }
   return int32_t(ttl);
+}
+
+// The latest write time stored in `family`: the newest of this session's writes and of every
+// live SST file's record; a file without one (written by an older version of this library, or
+// elsewhere and ingested) makes us read the whole family.
+int64_t Database::LatestWriteTime(const ColumnFamily& family) const {
+  int64_t latest = family.latestWriteTime;
+  rocksdb::TablePropertiesCollection tables;
+  if (!base_->GetPropertiesOfAllTables(family.handle, &tables).ok()) return INT32_MAX;  // unknown: no TTL fits
+  bool recorded = true;
+  for (const auto& table : tables) recorded = recorded && RecordedLatestWriteTime(*table.second, &latest);
+  if (recorded) return latest;
+  rocksdb::ReadOptions options;
+  options.fill_cache = false;
+  std::unique_ptr<rocksdb::Iterator> it(base_->NewIterator(options, family.handle));
+  return ReadLatestWriteTime(it.get(), latest);
+}
+
+// TtlArg checks now + ttl, but a stored value may carry a later write time than now (putRaw
+// of a value stamped by a clock ahead of ours, a ManualClock that was set ahead, a reopen
+// with another clock). DBWithTTL sums `timestamp + ttl` in int32 at compaction, and a sum
+// past INT32_MAX wraps negative and deletes the value however fresh. So a TTL is set (by
+// setTtl or by an open) only when it fits the latest write time stored in the family; new
+// writes are held to the TTL in force by WriteTime. Empty when the TTL fits.
+std::string Database::TtlRefusal(const ColumnFamily& family, int32_t ttlSeconds) const {
+  if (ttlSeconds <= 0) return "";
+  return TtlRefusalFor(family.name, ttlSeconds, LatestWriteTime(family));
+}
+
+std::string TtlRefusalFor(const std::string& family, int32_t ttlSeconds, int64_t latestWriteTime) {
+  if (ttlSeconds <= 0 || latestWriteTime + ttlSeconds <= INT32_MAX) return "";
+  return "refusing a TTL of " + std::to_string(ttlSeconds) + " s for column family '" + family +
+         "' with a value written at " + std::to_string(latestWriteTime) + " s: the TTL must be at most " +
+         std::to_string(std::max<int64_t>(int64_t(INT32_MAX) - latestWriteTime, 0)) +
+         " s: DBWithTTL's int32 expiry time ends at 2038-01-19T03:14:07Z, and past it fresh entries would expire";
 }
 
 Napi::Function Database::Init(Napi::Env env) {
@@ -101,8 +138,12 @@ void Database::CheckOpen(Napi::Env env) const {
   if (state_ != State::kOpen) ThrowClosed(env, "Database");
 }
 
+// A readOnly instance refuses everything that would change the files of the database:
+// RocksDB itself lets some of it through (dropping or creating a column family, deleting
+// files in a range), and a read-only open beside the writing process must never do that.
 void Database::CheckWritable(Napi::Env env) const {
   CheckOpen(env);
+  if (readOnly_) throw MakeError(env, "NotSupported", "the database was opened readOnly: it refuses every call that changes it");
   CheckNoBackgroundError(env);
 }
 
@@ -193,6 +234,7 @@ int64_t Database::WriteTime(Napi::Env env, const ColumnFamily& family, const roc
                         " s with a TTL of " + std::to_string(family.ttlSeconds) +
                         " s: DBWithTTL's int32 expiry time ends at 2038-01-19T03:14:07Z, and past it fresh entries would expire");
   }
+  family.latestWriteTime = std::max(family.latestWriteTime, time);
   return time;
 }
 
@@ -207,6 +249,7 @@ rocksdb::ColumnFamilyOptions Database::ColumnFamilyOptionsFor(int32_t ttlSeconds
     options.compaction_filter_factory = std::make_shared<ListTtlCompactionFilterFactory>(listTtl);
   }
   options.table_factory = tableFactory_;
+  options.table_properties_collector_factories.push_back(std::make_shared<LatestWriteTimeCollectorFactory>());
   // Point reads of keys that are on disk skip memtables that cannot hold them.
   options.memtable_whole_key_filtering = true;
   options.memtable_prefix_bloom_size_ratio = 0.02;
@@ -240,6 +283,7 @@ struct OpenWork : WorkBase {
   rocksdb::DBOptions options;
   std::vector<ColumnFamilyRequest> requested;
   bool readOnly = false;
+  std::string ttlRefusal;  // set when a requested TTL does not fit: the database is closed again
 
   rocksdb::Status Execute() {
     std::vector<std::string> existing;
@@ -270,9 +314,17 @@ struct OpenWork : WorkBase {
                                                                        listTtls.back()));
       ttls.push_back(listTtls.back() ? 0 : family.ttlSeconds);
     }
+    if (!readOnly) {
+      // The LOG's directory must exist before the database opens (and creates it).
+      if (options.create_if_missing) rocksdb::Env::Default()->CreateDirIfMissing(path);
+      options.info_log = std::make_shared<TolerantInfoLog>(path);
+    }
     std::vector<rocksdb::ColumnFamilyHandle*> handles;
     rocksdb::DBWithTTL* opened = nullptr;
-    rocksdb::Status status = rocksdb::DBWithTTL::Open(options, path, descriptors, &handles, &opened, ttls, readOnly);
+    // Opened with no TTL (nothing expires); each is set once it fits the family's stored
+    // write times (Database::TtlRefusal), before any compaction could apply it.
+    const std::vector<int32_t> noTtls(ttls.size(), 0);
+    rocksdb::Status status = rocksdb::DBWithTTL::Open(options, path, descriptors, &handles, &opened, noTtls, readOnly);
     if (!status.ok()) return status;
     // Installed here, under the gate, so that an environment teardown racing this open
     // still finds and closes the instance.
@@ -281,11 +333,21 @@ struct OpenWork : WorkBase {
     for (size_t i = 0; i < families.size(); ++i) {
       db->columnFamilies_.push_back({families[i].name, handles[i], ttls[i], listTtls[i]});
     }
+    for (size_t i = 0; i < families.size(); ++i) {
+      // A readOnly instance never compacts: its TTL only hides values from skipExpired reads.
+      if (!readOnly) ttlRefusal = db->TtlRefusal(db->columnFamilies_[i], ttls[i]);
+      if (!ttlRefusal.empty()) {
+        db->DestroyDb();
+        db->columnFamilies_.clear();
+        return status;
+      }
+      if (ttls[i] > 0) opened->SetTtl(handles[i], ttls[i]);
+    }
     return status;
   }
 
   void Finished(Napi::Env env, const rocksdb::Status& status) {
-    if (status.ok()) {
+    if (status.ok() && ttlRefusal.empty()) {
       AddonData::Of(env)->openDatabases.insert(db);
       if (db->state_ == Database::State::kOpening) db->state_ = Database::State::kOpen;
     } else if (db->state_ == Database::State::kClosing) {
@@ -295,7 +357,10 @@ struct OpenWork : WorkBase {
     }
   }
 
-  Napi::Value Result(Napi::Env env) { return DescribeColumnFamilies(env); }
+  Napi::Value Result(Napi::Env env) {
+    if (!ttlRefusal.empty()) throw MakeError(env, "TimestampOverflow", ttlRefusal);
+    return DescribeColumnFamilies(env);
+  }
 
   Napi::Value DescribeColumnFamilies(Napi::Env env) const;
 };
@@ -376,6 +441,8 @@ Napi::Value Database::Open(const Napi::CallbackInfo& info) {
       work.requested.push_back(request);
     }
   }
+  // An option getter may have called close(): then this object stays closed.
+  if (state_ != State::kNew) ThrowClosed(env, "Database");
   state_ = State::kOpening;
   return RunAsync(env, this, Value(), "rocksdb-keyed-state:open", std::move(work));
 }
@@ -576,10 +643,13 @@ Napi::Value Database::SetTtl(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   CheckWritable(env);
   ColumnFamily& family = const_cast<ColumnFamily&>(ColumnFamilyArg(info[0]));
+  const int32_t ttlSeconds = TtlArg(info[1]);
   if (family.listTtl) {
-    family.listTtl->SetTtl(TtlArg(info[1]));
+    family.listTtl->SetTtl(ttlSeconds);
   } else {
-    family.ttlSeconds = TtlArg(info[1]);
+    std::string refusal = TtlRefusal(family, ttlSeconds);
+    if (!refusal.empty()) throw MakeError(env, "TimestampOverflow", refusal);
+    family.ttlSeconds = ttlSeconds;
     db_->SetTtl(family.handle, family.ttlSeconds);
   }
   return env.Undefined();
@@ -622,17 +692,18 @@ Napi::Value Database::Get(const Napi::CallbackInfo& info) {
 
 Napi::Value Database::GetMany(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  CheckOpen(env);
-  const ColumnFamily& family = ColumnFamilyArg(info[0]);
   if (!info[1].IsArray()) ThrowTypeError(env, "keys must be an array");
   Napi::Array keyArray = info[1].As<Napi::Array>();
-  rocksdb::ReadOptions options;
-  if (Snapshot* snapshot = SnapshotArg(info[2])) options.snapshot = snapshot->get();
-  uint32_t flags = info[3].IsUndefined() ? 0 : Uint32Arg(info[3], "flags");
   const uint32_t count = keyArray.Length();
   // Grown key by key: a huge (sparse) array fails on its first missing key, not in an allocation.
   std::vector<rocksdb::Slice> keys;
   for (uint32_t i = 0; i < count; ++i) keys.push_back(BytesArg(keyArray.Get(i), "key"));
+  // Checked after the keys were read: an element getter may have closed the database.
+  CheckOpen(env);
+  const ColumnFamily& family = ColumnFamilyArg(info[0]);
+  rocksdb::ReadOptions options;
+  if (Snapshot* snapshot = SnapshotArg(info[2])) options.snapshot = snapshot->get();
+  uint32_t flags = info[3].IsUndefined() ? 0 : Uint32Arg(info[3], "flags");
   std::vector<rocksdb::PinnableSlice> values(count);
   std::vector<rocksdb::Status> statuses(count);
   base_->MultiGet(options, family.handle, count, keys.data(), values.data(), statuses.data());

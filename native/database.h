@@ -6,6 +6,7 @@
 #include <rocksdb/db.h>
 #include <rocksdb/utilities/db_ttl.h>
 
+#include <climits>
 #include <memory>
 #include <string>
 #include <unordered_set>
@@ -31,6 +32,9 @@ struct ColumnFamily {
   std::shared_ptr<TimestampedListTtl> listTtl;  // timestamped lists only
   bool dropped = false;  // refused as an argument from the moment the drop is asked for
   int users = 0;         // FamilyUses: the handle of a dropped family lives until the last ends
+  // The latest write time stamped by this instance (memtables included; SST files record
+  // their own). Mutable: stamping a write (Database::WriteTime) records it.
+  mutable int64_t latestWriteTime = INT32_MIN;
 };
 
 // A column family handle in use by work on the thread pool or by an SST writer, so that
@@ -57,6 +61,10 @@ class FamilyUse {
 
 // The write time of every value is appended by us (see ttl_value.h); `raw` writes keep it.
 enum ReadFlags : uint32_t { kReadRaw = 1, kReadSkipExpired = 2 };
+
+// Why a TTL cannot be set on a family holding a value written at `latestWriteTime` (see
+// Database::TtlRefusal); empty when it can.
+std::string TtlRefusalFor(const std::string& family, int32_t ttlSeconds, int64_t latestWriteTime);
 
 class Database : public Napi::ObjectWrap<Database> {
  public:
@@ -139,6 +147,8 @@ class Database : public Napi::ObjectWrap<Database> {
                                                       const std::shared_ptr<TimestampedListTtl>& listTtl) const;
   std::shared_ptr<TimestampedListTtl> ListTtlFor(bool timestampedList, int32_t ttlSeconds) const;
   int32_t TtlArg(const Napi::Value& value) const;
+  int64_t LatestWriteTime(const ColumnFamily& family) const;
+  std::string TtlRefusal(const ColumnFamily& family, int32_t ttlSeconds) const;
   void ReleaseFamily(uint32_t id);
   void ReleaseResources();
   void StartClose(Napi::Env env);

@@ -78,6 +78,8 @@ Napi::Object Iterator::Create(Napi::Env env, Database* db, FamilyUse family, con
   read.fill_cache = BoolOption(options, "fillCache", true);
   Napi::Value snapshot = options.Get("snapshot");
   if (Snapshot* s = db->SnapshotArg(snapshot)) it->snapshot_ = s->shared();
+  // Checked after every option was read: a getter may have closed the database.
+  db->CheckOpen(env);
   read.snapshot = it->snapshot_.get();
   if (it->hasLower_) {
     it->lowerSlice_ = rocksdb::Slice(it->lowerBound_);

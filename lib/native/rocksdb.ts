@@ -194,8 +194,10 @@ export class RocksDB {
 
   async dropColumnFamily(family: ColumnFamily | string): Promise<void> {
     const cf = typeof family === 'string' ? this.columnFamily(family) : family
+    // Forgotten only once the native layer accepted the drop (a readOnly database refuses it).
+    const dropped = this.native.dropColumnFamily(cf.id)
     this.families.delete(cf.name)
-    await this.native.dropColumnFamily(cf.id)
+    await dropped
   }
 
   batch(): WriteBatch {
