@@ -88,13 +88,13 @@ interface RawStore {
 }
 
 async function openOurs(dir: string, name: string): Promise<RawStore> {
-  // As KeyedStateBackend.open does (default options, WAL off), one column family per state.
-  const db = await lib.RocksDB.open(dir)
+  // As KeyedStateBackend.open does (WAL off), one column family per state.
+  const db = await lib.RocksDB.open(dir, { wal: false })
   const cf = db.createColumnFamilySync(name, { ttlSeconds: 0 })
   const batch = db.batch()
   return {
     describe: describeOurs(),
-    notes: ['our ColumnFamily get/put/merge, WAL off (the default), a column family as the backend creates for a state'],
+    notes: ['our ColumnFamily get/put/merge, WAL off (as the backend), a column family as the backend creates for a state'],
     get: (key) => cf.get(key),
     put: (key, value) => cf.put(key, value),
     merge: (key, value) => cf.merge(key, value),

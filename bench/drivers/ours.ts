@@ -18,7 +18,7 @@ export function createDriver(): Driver {
     name: 'ours',
     sync: { put: true, get: true, batchPut: true, getMany: true, scan: true },
     describe: describeOurs,
-    notes: ['WAL off (default)', 'default column family, no TTL; values stored with the 4-byte TTL stamp'],
+    notes: ['WAL on (the default since RocksDB.open keeps acknowledged writes), unsynced like the peers', 'default column family, no TTL; values stored with the 4-byte TTL stamp'],
     async open(dir) {
       db = await RocksDB.open(dir)
       cf = db.columnFamily()
