@@ -34,6 +34,13 @@ export interface S3CheckpointStorageOptions {
   /** Retries of each request on throttling and transient failures (for a client made here, and of broken downloads). */
   retry?: RetryOptions
   /**
+   * For a client made here: how long a connection may take to open (default 10 s), and how long a
+   * request's socket may stay silent, waiting for or in the middle of an answer (default 60 s).
+   * Either failure counts as transient, so it is retried, and ends in a `CheckpointStorageError`;
+   * without them a server that accepts connections but never answers would hang every operation.
+   */
+  timeouts?: { connectMs?: number; idleMs?: number }
+  /**
    * Sends each upload's SHA-256 (per part for multipart uploads) for the server to verify on
    * receipt (default true). Turn off for servers that reject S3's checksum headers.
    */
@@ -109,6 +116,8 @@ export class S3CheckpointStorage extends JobCheckpointStorage implements Checkpo
   private readonly partSize: number
   private readonly partConcurrency: number
   private readonly listPageSize: number
+  private readonly connectTimeoutMs: number
+  private readonly idleTimeoutMs: number
   protected readonly jobs: JobCheckpoints
   private clientLoading: Promise<{ sdk: Sdk; client: ClientS3.S3Client }> | undefined
   private ownsClient = false
@@ -125,6 +134,8 @@ export class S3CheckpointStorage extends JobCheckpointStorage implements Checkpo
     if (this.partSize < MIN_PART_BYTES) throw new RangeError(`partSizeBytes must be at least ${MIN_PART_BYTES} (S3's minimum part), got ${this.partSize}`)
     this.partConcurrency = positiveInteger(options.partConcurrency ?? 4, 'partConcurrency')
     this.listPageSize = positiveInteger(options.listPageSize ?? 1000, 'listPageSize')
+    this.connectTimeoutMs = positiveInteger(options.timeouts?.connectMs ?? 10_000, 'timeouts.connectMs')
+    this.idleTimeoutMs = positiveInteger(options.timeouts?.idleMs ?? 60_000, 'timeouts.idleMs')
     this.jobs = new JobCheckpoints(
       {
         write: async (key, data) => {
@@ -253,6 +264,8 @@ export class S3CheckpointStorage extends JobCheckpointStorage implements Checkpo
         credentials: options.credentials,
         forcePathStyle: options.forcePathStyle ?? options.endpoint !== undefined,
         retryStrategy: sdkRetryStrategy(this.retry),
+        // The SDK's handler waits forever by default; its timeouts fail as `TimeoutError`, which the SDK retries.
+        requestHandler: { connectionTimeout: this.connectTimeoutMs, socketTimeout: this.idleTimeoutMs },
         // Checksums only where this storage asks for them (SHA-256), not the SDK's default CRC32.
         requestChecksumCalculation: 'WHEN_REQUIRED',
         responseChecksumValidation: 'WHEN_REQUIRED',
