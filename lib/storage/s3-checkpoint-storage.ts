@@ -11,6 +11,7 @@ import type { CheckpointStorage, DownloadOptions, GarbageOptions, TransferOption
 import { checkDigest, checkFileRef, checkKey, type FileRef, keyProblem } from './file-ref'
 import { JobCheckpointStorage } from './job-checkpoint-storage'
 import { JobCheckpoints } from './job-checkpoints'
+import { isCheckpointFileKey } from './layout'
 import { mapWithConcurrency } from './pool'
 import { backoffDelay, isBrokenStream, resolveRetryOptions, type ResolvedRetryOptions, type RetryOptions, sdkRetryStrategy, sleep } from './retry'
 
@@ -241,7 +242,9 @@ export class S3CheckpointStorage extends JobCheckpointStorage implements Checkpo
     await this.jobs.finishInterruptedDiscards()
     if (options.unreferencedOlderThanMs === undefined) return
     const cutoff = Date.now() - checkAge(options.unreferencedOlderThanMs)
-    const candidates = [...(await this.listObjects('chk-')), ...(await this.listObjects('shared/'))].filter((object) => object.lastModified < cutoff)
+    const candidates = [...(await this.listObjects('chk-')), ...(await this.listObjects('shared/'))].filter(
+      (object) => object.lastModified < cutoff && isCheckpointFileKey(object.key),
+    )
     if (candidates.length > 0) await this.jobs.deleteUnreferenced(candidates.map((object) => object.key))
   }
 
