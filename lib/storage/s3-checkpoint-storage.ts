@@ -222,14 +222,8 @@ export class S3CheckpointStorage extends JobCheckpointStorage implements Checkpo
   async stat(key: string): Promise<{ size: number } | undefined> {
     checkKey(key)
     return this.guard(`looking up '${key}'`, async () => {
-      const { sdk, client } = await this.client()
-      try {
-        const head = await client.send(new sdk.s3.HeadObjectCommand({ Bucket: this.bucket, Key: this.prefix + key }))
-        return { size: head.ContentLength ?? 0 }
-      } catch (error) {
-        if (isNotFound(error)) return undefined
-        throw error
-      }
+      const head = await this.headObject(key)
+      return head === undefined ? undefined : { size: head.ContentLength ?? 0 }
     })
   }
 
@@ -398,13 +392,24 @@ export class S3CheckpointStorage extends JobCheckpointStorage implements Checkpo
 
   /** `CorruptCheckpointError` unless the object `ref` names exists with its size. */
   private async checkStoredSize(ref: FileRef): Promise<void> {
+    const head = await this.headObject(ref.key)
+    if (head === undefined) throw this.missing(ref)
+    checkDigest(ref, { size: head.ContentLength })
+  }
+
+  /**
+   * The HEAD of object `key`, `undefined` when it does not exist. A HEAD answer has no body, so its
+   * 404 cannot tell a missing object from a missing bucket: a one-key listing then tells, failing
+   * with the server's NoSuchBucket if the bucket is gone.
+   */
+  private async headObject(key: string): Promise<ClientS3.HeadObjectCommandOutput | undefined> {
     const { sdk, client } = await this.client()
     try {
-      const head = await client.send(new sdk.s3.HeadObjectCommand({ Bucket: this.bucket, Key: this.prefix + ref.key }))
-      checkDigest(ref, { size: head.ContentLength })
+      return await client.send(new sdk.s3.HeadObjectCommand({ Bucket: this.bucket, Key: this.prefix + key }))
     } catch (error) {
-      if (isNotFound(error)) throw this.missing(ref)
-      throw error
+      if (!isNotFound(error)) throw error
+      await client.send(new sdk.s3.ListObjectsV2Command({ Bucket: this.bucket, Prefix: this.prefix + key, MaxKeys: 1 }))
+      return undefined
     }
   }
 
