@@ -150,6 +150,8 @@ export interface GarbageOptions {
    * which is what keeps in-progress checkpoints safe; within one process, removal also waits for a
    * running `completeCheckpoint`. Savepoints that no job checkpoint references look the same:
    * keep them in another storage, or leave this unset (the default: unreferenced files are kept).
+   * Only keys of the layout at this root's own level (`chk-<id>/<backend>/<file>`,
+   * `shared/<backend>/<file>`) are removed, never those of another storage rooted inside this one.
    */
   unreferencedOlderThanMs?: number
 }

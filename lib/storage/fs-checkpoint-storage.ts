@@ -8,6 +8,7 @@ import type { CheckpointStorage, DownloadOptions, GarbageOptions, TransferOption
 import { checkDigest, checkFileRef, checkKey, type FileRef } from './file-ref'
 import { JobCheckpointStorage } from './job-checkpoint-storage'
 import { JobCheckpoints } from './job-checkpoints'
+import { isCheckpointFileKey } from './layout'
 import { mapWithConcurrency } from './pool'
 
 export interface FsCheckpointStorageOptions {
@@ -191,7 +192,7 @@ export class FsCheckpointStorage extends JobCheckpointStorage implements Checkpo
   /** Checkpoint files (`chk-*`, `shared/`) last written before `cutoff` that no job checkpoint references. */
   private async removeUnreferenced(root: string, cutoff: number): Promise<void> {
     const candidates: string[] = []
-    for (const key of [...(await this.list('chk-')), ...(await this.list('shared/'))]) {
+    for (const key of [...(await this.list('chk-')), ...(await this.list('shared/'))].filter(isCheckpointFileKey)) {
       const stats = await lstat(path.join(root, key)).catch(() => undefined)
       if (stats !== undefined && stats.mtimeMs < cutoff) candidates.push(key)
     }

@@ -25,6 +25,17 @@ export function checkpointFileKey(checkpointId: number, backendId: string, fileN
   return checkKey(`chk-${checkCheckpointId(checkpointId)}/${segment(backendId, 'backend id')}/${segment(fileName, 'file name')}`)
 }
 
+const CHECKPOINT_FILE_KEY = /^(shared|chk-(0|[1-9][0-9]*))\/[^/]+\/[^/]+$/
+
+/**
+ * Whether `key` has the shape of `sharedFileKey`'s or `checkpointFileKey`'s keys, at this root's own
+ * level: what `collectGarbage` may remove. A deeper key (`shared/team/shared/b/f`) is not ours but
+ * another storage's, rooted inside this one.
+ */
+export function isCheckpointFileKey(key: string): boolean {
+  return CHECKPOINT_FILE_KEY.test(key)
+}
+
 export type ManifestState = 'complete' | 'discarding'
 
 const MANIFEST_NAME = { complete: 'chk', discarding: 'discard' } as const

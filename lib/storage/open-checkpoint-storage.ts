@@ -13,15 +13,17 @@ const BUCKET_NAME = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/
 /**
  * The checkpoint storage a URL names, for tools and examples:
  *
- * - `s3://bucket/prefix`: an `S3CheckpointStorage`. The endpoint of an S3-compatible server comes
+ * - `s3://bucket/prefix` (scheme in any case; no query or fragment): an `S3CheckpointStorage`. The endpoint of an S3-compatible server comes
  *   from `options.endpoint`, else the environment's `AWS_ENDPOINT_URL_S3` or `AWS_ENDPOINT_URL`
  *   (else AWS itself); credentials and region from the options or the AWS SDK's usual chain.
  * - `file:///path` or a plain path: an `FsCheckpointStorage` in that directory.
  */
 export function openCheckpointStorage(url: string, options: OpenCheckpointStorageOptions = {}): CheckpointStorage {
   if (typeof url !== 'string' || url.length === 0) throw new TypeError('a checkpoint storage URL must be a non-empty string')
-  if (url.startsWith('s3://')) {
+  if (/^s3:\/\//i.test(url)) {
     const rest = url.slice('s3://'.length)
+    // Not silently part of the prefix: this function knows no query parameters.
+    if (/[?#]/.test(rest)) throw new RangeError(`an s3:// URL takes no query or fragment ('?', '#'), got '${url}'`)
     const slash = rest.indexOf('/')
     const bucket = slash < 0 ? rest : rest.slice(0, slash)
     if (!BUCKET_NAME.test(bucket)) throw new RangeError(`invalid S3 bucket name ${JSON.stringify(bucket)} in '${url}'`)

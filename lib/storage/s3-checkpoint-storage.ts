@@ -11,6 +11,7 @@ import type { CheckpointStorage, DownloadOptions, GarbageOptions, TransferOption
 import { checkDigest, checkFileRef, checkKey, type FileRef, keyProblem } from './file-ref'
 import { JobCheckpointStorage } from './job-checkpoint-storage'
 import { JobCheckpoints } from './job-checkpoints'
+import { isCheckpointFileKey } from './layout'
 import { mapWithConcurrency } from './pool'
 import { backoffDelay, isBrokenStream, resolveRetryOptions, type ResolvedRetryOptions, type RetryOptions, sdkRetryStrategy, sleep } from './retry'
 
@@ -33,6 +34,13 @@ export interface S3CheckpointStorageOptions {
   forcePathStyle?: boolean
   /** Retries of each request on throttling and transient failures (for a client made here, and of broken downloads). */
   retry?: RetryOptions
+  /**
+   * For a client made here: how long a connection may take to open (default 10 s), and how long a
+   * request's socket may stay silent, waiting for or in the middle of an answer (default 60 s).
+   * Either failure counts as transient, so it is retried, and ends in a `CheckpointStorageError`;
+   * without them a server that accepts connections but never answers would hang every operation.
+   */
+  timeouts?: { connectMs?: number; idleMs?: number }
   /**
    * Sends each upload's SHA-256 (per part for multipart uploads) for the server to verify on
    * receipt (default true). Turn off for servers that reject S3's checksum headers.
@@ -109,6 +117,8 @@ export class S3CheckpointStorage extends JobCheckpointStorage implements Checkpo
   private readonly partSize: number
   private readonly partConcurrency: number
   private readonly listPageSize: number
+  private readonly connectTimeoutMs: number
+  private readonly idleTimeoutMs: number
   protected readonly jobs: JobCheckpoints
   private clientLoading: Promise<{ sdk: Sdk; client: ClientS3.S3Client }> | undefined
   private ownsClient = false
@@ -125,6 +135,8 @@ export class S3CheckpointStorage extends JobCheckpointStorage implements Checkpo
     if (this.partSize < MIN_PART_BYTES) throw new RangeError(`partSizeBytes must be at least ${MIN_PART_BYTES} (S3's minimum part), got ${this.partSize}`)
     this.partConcurrency = positiveInteger(options.partConcurrency ?? 4, 'partConcurrency')
     this.listPageSize = positiveInteger(options.listPageSize ?? 1000, 'listPageSize')
+    this.connectTimeoutMs = positiveInteger(options.timeouts?.connectMs ?? 10_000, 'timeouts.connectMs')
+    this.idleTimeoutMs = positiveInteger(options.timeouts?.idleMs ?? 60_000, 'timeouts.idleMs')
     this.jobs = new JobCheckpoints(
       {
         write: async (key, data) => {
@@ -210,14 +222,8 @@ export class S3CheckpointStorage extends JobCheckpointStorage implements Checkpo
   async stat(key: string): Promise<{ size: number } | undefined> {
     checkKey(key)
     return this.guard(`looking up '${key}'`, async () => {
-      const { sdk, client } = await this.client()
-      try {
-        const head = await client.send(new sdk.s3.HeadObjectCommand({ Bucket: this.bucket, Key: this.prefix + key }))
-        return { size: head.ContentLength ?? 0 }
-      } catch (error) {
-        if (isNotFound(error)) return undefined
-        throw error
-      }
+      const head = await this.headObject(key)
+      return head === undefined ? undefined : { size: head.ContentLength ?? 0 }
     })
   }
 
@@ -230,7 +236,9 @@ export class S3CheckpointStorage extends JobCheckpointStorage implements Checkpo
     await this.jobs.finishInterruptedDiscards()
     if (options.unreferencedOlderThanMs === undefined) return
     const cutoff = Date.now() - checkAge(options.unreferencedOlderThanMs)
-    const candidates = [...(await this.listObjects('chk-')), ...(await this.listObjects('shared/'))].filter((object) => object.lastModified < cutoff)
+    const candidates = [...(await this.listObjects('chk-')), ...(await this.listObjects('shared/'))].filter(
+      (object) => object.lastModified < cutoff && isCheckpointFileKey(object.key),
+    )
     if (candidates.length > 0) await this.jobs.deleteUnreferenced(candidates.map((object) => object.key))
   }
 
@@ -253,6 +261,8 @@ export class S3CheckpointStorage extends JobCheckpointStorage implements Checkpo
         credentials: options.credentials,
         forcePathStyle: options.forcePathStyle ?? options.endpoint !== undefined,
         retryStrategy: sdkRetryStrategy(this.retry),
+        // The SDK's handler waits forever by default; its timeouts fail as `TimeoutError`, which the SDK retries.
+        requestHandler: { connectionTimeout: this.connectTimeoutMs, socketTimeout: this.idleTimeoutMs },
         // Checksums only where this storage asks for them (SHA-256), not the SDK's default CRC32.
         requestChecksumCalculation: 'WHEN_REQUIRED',
         responseChecksumValidation: 'WHEN_REQUIRED',
@@ -382,13 +392,24 @@ export class S3CheckpointStorage extends JobCheckpointStorage implements Checkpo
 
   /** `CorruptCheckpointError` unless the object `ref` names exists with its size. */
   private async checkStoredSize(ref: FileRef): Promise<void> {
+    const head = await this.headObject(ref.key)
+    if (head === undefined) throw this.missing(ref)
+    checkDigest(ref, { size: head.ContentLength })
+  }
+
+  /**
+   * The HEAD of object `key`, `undefined` when it does not exist. A HEAD answer has no body, so its
+   * 404 cannot tell a missing object from a missing bucket: a one-key listing then tells, failing
+   * with the server's NoSuchBucket if the bucket is gone.
+   */
+  private async headObject(key: string): Promise<ClientS3.HeadObjectCommandOutput | undefined> {
     const { sdk, client } = await this.client()
     try {
-      const head = await client.send(new sdk.s3.HeadObjectCommand({ Bucket: this.bucket, Key: this.prefix + ref.key }))
-      checkDigest(ref, { size: head.ContentLength })
+      return await client.send(new sdk.s3.HeadObjectCommand({ Bucket: this.bucket, Key: this.prefix + key }))
     } catch (error) {
-      if (isNotFound(error)) throw this.missing(ref)
-      throw error
+      if (!isNotFound(error)) throw error
+      await client.send(new sdk.s3.ListObjectsV2Command({ Bucket: this.bucket, Prefix: this.prefix + key, MaxKeys: 1 }))
+      return undefined
     }
   }
 

@@ -11,8 +11,11 @@ import { filesUnder, sha256 } from './helpers'
 
 /** A storage under test, and ways to reach its stored bytes around it (as a disk fault or another program would). */
 export interface ContractTarget {
-  /** A new, empty storage location; every call in one test gives the same location. */
-  storage(options?: { retain?: number }): CheckpointStorage
+  /**
+   * A new, empty storage location; every call in one test gives the same location, or with `under`,
+   * a storage rooted at that path inside it.
+   */
+  storage(options?: { retain?: number; under?: string }): CheckpointStorage
   readStored(key: string): Promise<Buffer>
   writeStored(key: string, bytes: Uint8Array): Promise<void>
   deleteStored(key: string): Promise<void>
@@ -379,6 +382,22 @@ export function describeStorageContract(name: string, target: () => Promise<Cont
       await storage.collectGarbage({ unreferencedOlderThanMs: -1000 })
       expect(await storage.list('')).toEqual(['chk-1/b1/metadata', 'jobs/job/chk-1.json', userFile.key, referenced.key])
       expect(orphanSst.key).not.toBe(referenced.key)
+    })
+
+    it("regression: collectGarbage never removes the checkpoints of a storage rooted inside this one", async () => {
+      const t = await target()
+      const outer = t.storage()
+      for (const under of ['shared/team', 'chk-7', 'shared']) {
+        const inner = t.storage({ under })
+        const sst = await inner.writeFile(sharedFileKey('b1', '1.sst'), Buffer.from('inner sst'))
+        const own = await inner.writeFile(checkpointFileKey(1, 'b1', 'metadata'), Buffer.from('inner metadata'))
+        await inner.completeCheckpoint('job', 1, [handle('b1', 1, [sst], own)])
+        await outer.collectGarbage({ unreferencedOlderThanMs: -1000 })
+        const checkpoint = await inner.latestCheckpoint('job')
+        expect(checkpoint?.checkpointId, under).toBe(1)
+        expect((await inner.readFile(sst)).toString(), under).toBe('inner sst')
+        expect((await inner.readFile(own)).toString(), under).toBe('inner metadata')
+      }
     })
   })
 }

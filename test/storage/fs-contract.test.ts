@@ -9,7 +9,7 @@ const tempDir = useTempDirs()
 describeStorageContract('FsCheckpointStorage', async () => {
   const root = tempDir('checkpoints')
   return {
-    storage: (options) => new FsCheckpointStorage(root, options),
+    storage: ({ under = '', ...options } = {}) => new FsCheckpointStorage(path.join(root, under), options),
     readStored: async (key) => readFileSync(path.join(root, key)),
     writeStored: async (key, bytes) => {
       const file = path.join(root, key)

@@ -11,7 +11,7 @@ describeStorageContract('S3CheckpointStorage', async () => {
   const client = s3.server.client()
   return {
     // Small pages, so listing crosses pages in every test that lists.
-    storage: (options) => s3.storage({ bucket, prefix, listPageSize: 5, ...options }),
+    storage: ({ under = '', ...options } = {}) => s3.storage({ bucket, prefix: prefix + under, listPageSize: 5, ...options }),
     readStored: async (key) => Buffer.from(await (await client.send(new GetObjectCommand({ Bucket: bucket, Key: prefix + key }))).Body!.transformToByteArray()),
     writeStored: async (key, bytes) => {
       await client.send(new PutObjectCommand({ Bucket: bucket, Key: prefix + key, Body: bytes }))

@@ -194,6 +194,18 @@ describe('S3CheckpointStorage: foreign objects', () => {
   })
 })
 
+describe('S3CheckpointStorage: missing bucket', () => {
+  it('regression: a HEAD 404 for a missing bucket read as a missing file (stat, large downloads)', async () => {
+    const storage = s3.storage({ bucket: 'bucket-never-made', prefix: 'p' })
+    const large = { key: 'chk-1/b/large', size: 6 * 1024 * 1024, sha256: '0'.repeat(64) }
+    const failures = [await storage.stat(large.key).catch((e: unknown) => e), await storage.downloadFile(large, path.join(workDir(), 'large')).catch((e: unknown) => e)]
+    for (const error of failures) {
+      expect(error).toBeInstanceOf(CheckpointStorageError)
+      expect((error as Error).message).toContain('NoSuchBucket')
+    }
+  })
+})
+
 describe('S3CheckpointStorage: server stopped mid-upload', () => {
   it('retries, then fails with CheckpointStorageError; after the restart nothing is stored and the checkpoint cannot complete', async () => {
     const bucket = await s3.bucket()

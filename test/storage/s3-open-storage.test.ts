@@ -84,4 +84,12 @@ new S3CheckpointStorage({ bucket: 'bucket' }).list('').catch((e) => console.log(
     expect(() => new S3CheckpointStorage({ bucket: 'b', concurrency: 0 })).toThrow(RangeError)
     expect(() => new S3CheckpointStorage({ bucket: 'b', retain: 0 })).toThrow(RangeError)
   })
+
+  it('regression: a query or fragment of an s3:// URL became part of the prefix; the scheme is case-insensitive', () => {
+    expect(() => openCheckpointStorage('s3://bucket/a?x=1')).toThrow(/no query or fragment/)
+    expect(() => openCheckpointStorage('s3://bucket/a#frag')).toThrow(/no query or fragment/)
+    expect(() => openCheckpointStorage('s3://bucket?x=1')).toThrow(/no query or fragment/)
+    const storage = openCheckpointStorage('S3://bucket/team', { endpoint: 'http://127.0.0.1:1' }) as S3CheckpointStorage
+    expect({ bucket: storage.bucket, prefix: storage.prefix }).toEqual({ bucket: 'bucket', prefix: 'team/' })
+  })
 })
