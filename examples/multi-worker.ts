@@ -201,6 +201,8 @@ class Job {
   private wake: (() => void) | undefined
   readonly stats: PhaseStats
   private lastCheckpointAt = performance.now()
+  /** Set once the job ends its workers itself: terminate() exits them with code 1. */
+  private terminating = false
 
   constructor(
     readonly parallelism: number,
@@ -229,6 +231,12 @@ class Job {
         : new Worker(__filename, { workerData: setup })
       worker.on('error', (error) => {
         console.error(`worker ${index} failed:`, error)
+        process.exit(1)
+      })
+      // A worker that dies (its own process.exit(1) ends only its thread) would leave the job waiting forever.
+      worker.on('exit', (code) => {
+        if (code === 0 || this.terminating) return
+        console.error(`worker ${index} exited with code ${code}`)
         process.exit(1)
       })
       this.workers.push(worker)
@@ -306,18 +314,23 @@ class Job {
   /** Stops the workers without a checkpoint: what they processed since the last one is lost. */
   async stop(): Promise<void> {
     await this.all('stopped', { type: 'stop' })
-    await Promise.all(this.workers.map((worker) => worker.terminate()))
+    await this.terminate()
   }
 
   /** Ends the stream: fires the remaining timers and collects every key's state. */
   async finish(): Promise<KeyResult[]> {
     const results = await this.all<Extract<FromWorker, { type: 'results' }>>('results', { type: 'finish' })
-    await Promise.all(this.workers.map((worker) => worker.terminate()))
+    await this.terminate()
     return results.flatMap((result) => result.rows)
   }
 
   private async whenBelow(limit: number): Promise<void> {
     while (this.inFlight.some((count) => count >= limit)) await new Promise<void>((resolve) => (this.wake = resolve))
+  }
+
+  private async terminate(): Promise<void> {
+    this.terminating = true
+    await Promise.all(this.workers.map((worker) => worker.terminate()))
   }
 
   /** Sends `message` to every worker and waits for each one's reply of type `reply`. */

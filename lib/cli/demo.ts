@@ -3,6 +3,9 @@ import { existsSync } from 'node:fs'
 import path from 'node:path'
 import { CliError, ExitCode } from './exit-codes'
 
+/** MAX_PARALLELISM in examples/multi-worker.ts: the most workers the demo can run. */
+export const DEMO_MAX_PARALLELISM = 128
+
 export interface DemoOptions {
   workers: number
   rescaleTo: number

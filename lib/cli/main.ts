@@ -5,7 +5,7 @@
  */
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander'
 import { CorruptCheckpointError } from '../errors'
-import { runDemo } from './demo'
+import { DEMO_MAX_PARALLELISM, runDemo } from './demo'
 import { CliError, ExitCode } from './exit-codes'
 import { runInspect } from './inspect'
 import { runReport } from './report'
@@ -38,8 +38,8 @@ export function buildProgram(): Command {
   program
     .command('demo')
     .description('run the multi-worker example: workers, checkpoints, a rescaled restart, exact totals')
-    .addOption(new Option('--workers <n>', 'workers before the restart').default(3).argParser(positiveInteger))
-    .addOption(new Option('--rescale-to <n>', 'workers after the restart').default(2).argParser(positiveInteger))
+    .addOption(new Option('--workers <n>', 'workers before the restart').default(3).argParser(workerCount))
+    .addOption(new Option('--rescale-to <n>', 'workers after the restart').default(2).argParser(workerCount))
     .addOption(new Option('--events <n>', 'events in the stream').default(120_000).argParser(positiveInteger))
     .option('--incremental', 'take incremental checkpoints instead of full snapshots')
     .option('--keep <dir>', 'keep the checkpoints in <dir> (for inspect, verify and report) instead of a temporary directory')
@@ -72,6 +72,13 @@ function oneLine(text: string): string {
 function positiveInteger(value: string): number {
   const number = Number(value)
   if (!Number.isSafeInteger(number) || number < 1) throw new InvalidArgumentError('expected a positive integer')
+  return number
+}
+
+/** The demo's job has DEMO_MAX_PARALLELISM key groups: a worker without one cannot start. */
+function workerCount(value: string): number {
+  const number = positiveInteger(value)
+  if (number > DEMO_MAX_PARALLELISM) throw new InvalidArgumentError(`expected at most ${DEMO_MAX_PARALLELISM} (the demo's maxParallelism)`)
   return number
 }
 
