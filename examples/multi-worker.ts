@@ -13,7 +13,7 @@
  * The main thread plays the source (a replayable log, like a Kafka partition) and the checkpoint
  * coordinator; the workers are the operators.
  */
-import { mkdtempSync, rmSync } from 'node:fs'
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads'
@@ -397,10 +397,10 @@ function parseArguments(argv: string[]) {
 
 async function main(): Promise<void> {
   const options = parseArguments(process.argv.slice(2))
+  // The demo writes its checkpoints and instances into --keep: never over (or in place of) anything there.
+  if (options.keep !== undefined && existsSync(options.keep) && readdirSync(options.keep).length > 0) throw new RangeError(`--keep ${options.keep} is not empty`)
   RocksDB.memoryBudget({ bytes: MEMORY_BUDGET_BYTES }) // process-wide: the workers' databases share it
   const workDir = options.keep ?? mkdtempSync(path.join(tmpdir(), 'rocksdb-keyed-state-demo-'))
-  rmSync(path.join(workDir, 'checkpoints'), { recursive: true, force: true })
-  rmSync(path.join(workDir, 'instances'), { recursive: true, force: true })
   const storage = new FsCheckpointStorage(path.join(workDir, 'checkpoints'), { retain: 2 })
   const events = makeEvents(options.events)
   const offsets = new Map<number, number>() // checkpoint id -> source position (the source's committed offset)
