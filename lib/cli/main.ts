@@ -3,6 +3,8 @@
  * The `rocksdb-keyed-state` command: inspect, verify and report on checkpoints, and run the demo.
  * Every command takes `--json`; errors are one line on stderr; exit codes are in exit-codes.ts.
  */
+import { readFileSync } from 'node:fs'
+import path from 'node:path'
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander'
 import { CorruptCheckpointError } from '../errors'
 import { DEMO_MAX_PARALLELISM, runDemo } from './demo'
@@ -12,6 +14,8 @@ import { runReport } from './report'
 import { runVerify } from './verify'
 
 const NAME = 'rocksdb-keyed-state'
+/** lib/cli/main.ts and dist/cli/main.js are both two levels below the package root. */
+const VERSION: string = JSON.parse(readFileSync(path.join(__dirname, '..', '..', 'package.json'), 'utf8')).version
 
 function readCommand(program: Command, name: string, summary: string): Command {
   return program
@@ -27,6 +31,7 @@ function readCommand(program: Command, name: string, summary: string): Command {
 export function buildProgram(): Command {
   const program = new Command(NAME)
     .description('Inspect, verify and chart rocksdb-keyed-state checkpoints; run the multi-worker demo.')
+    .version(VERSION)
     .showSuggestionAfterError()
     .exitOverride()
     .configureOutput({ outputError: () => {} })
@@ -56,6 +61,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   } catch (error) {
     if (error instanceof CommanderError) {
       if (error.exitCode === 0) return ExitCode.ok // --help, --version
+      if (error.code === 'commander.help') return ExitCode.usage // no command: the help on stderr says it all
       console.error(`${NAME}: ${error.message.replace(/^error: /, '')}`)
       return ExitCode.usage
     }
