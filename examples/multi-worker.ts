@@ -13,7 +13,7 @@
  * The main thread plays the source (a replayable log, like a Kafka partition) and the checkpoint
  * coordinator; the workers are the operators.
  */
-import { mkdtempSync, rmSync } from 'node:fs'
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads'
@@ -201,6 +201,8 @@ class Job {
   private wake: (() => void) | undefined
   readonly stats: PhaseStats
   private lastCheckpointAt = performance.now()
+  /** Set once the job ends its workers itself: terminate() exits them with code 1. */
+  private terminating = false
 
   constructor(
     readonly parallelism: number,
@@ -229,6 +231,12 @@ class Job {
         : new Worker(__filename, { workerData: setup })
       worker.on('error', (error) => {
         console.error(`worker ${index} failed:`, error)
+        process.exit(1)
+      })
+      // A worker that dies (its own process.exit(1) ends only its thread) would leave the job waiting forever.
+      worker.on('exit', (code) => {
+        if (code === 0 || this.terminating) return
+        console.error(`worker ${index} exited with code ${code}`)
         process.exit(1)
       })
       this.workers.push(worker)
@@ -306,18 +314,23 @@ class Job {
   /** Stops the workers without a checkpoint: what they processed since the last one is lost. */
   async stop(): Promise<void> {
     await this.all('stopped', { type: 'stop' })
-    await Promise.all(this.workers.map((worker) => worker.terminate()))
+    await this.terminate()
   }
 
   /** Ends the stream: fires the remaining timers and collects every key's state. */
   async finish(): Promise<KeyResult[]> {
     const results = await this.all<Extract<FromWorker, { type: 'results' }>>('results', { type: 'finish' })
-    await Promise.all(this.workers.map((worker) => worker.terminate()))
+    await this.terminate()
     return results.flatMap((result) => result.rows)
   }
 
   private async whenBelow(limit: number): Promise<void> {
     while (this.inFlight.some((count) => count >= limit)) await new Promise<void>((resolve) => (this.wake = resolve))
+  }
+
+  private async terminate(): Promise<void> {
+    this.terminating = true
+    await Promise.all(this.workers.map((worker) => worker.terminate()))
   }
 
   /** Sends `message` to every worker and waits for each one's reply of type `reply`. */
@@ -384,10 +397,10 @@ function parseArguments(argv: string[]) {
 
 async function main(): Promise<void> {
   const options = parseArguments(process.argv.slice(2))
+  // The demo writes its checkpoints and instances into --keep: never over (or in place of) anything there.
+  if (options.keep !== undefined && existsSync(options.keep) && readdirSync(options.keep).length > 0) throw new RangeError(`--keep ${options.keep} is not empty`)
   RocksDB.memoryBudget({ bytes: MEMORY_BUDGET_BYTES }) // process-wide: the workers' databases share it
   const workDir = options.keep ?? mkdtempSync(path.join(tmpdir(), 'rocksdb-keyed-state-demo-'))
-  rmSync(path.join(workDir, 'checkpoints'), { recursive: true, force: true })
-  rmSync(path.join(workDir, 'instances'), { recursive: true, force: true })
   const storage = new FsCheckpointStorage(path.join(workDir, 'checkpoints'), { retain: 2 })
   const events = makeEvents(options.events)
   const offsets = new Map<number, number>() // checkpoint id -> source position (the source's committed offset)

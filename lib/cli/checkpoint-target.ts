@@ -128,6 +128,7 @@ function fromManifest(file: string, manifest: Record<string, unknown>, options: 
   const problems: string[] = []
   const digest = createHash('sha256').update(JSON.stringify(manifest.handles)).digest('hex')
   if (manifest.sha256 !== digest) problems.push(`${file}: the manifest's handles do not match its sha256`)
+  if (manifest.handles.length === 0) problems.push(`${file}: the manifest holds no handle: no key group is covered`)
   const jobId = typeof manifest.jobId === 'string' ? manifest.jobId : undefined
   const checkpointId = typeof manifest.checkpointId === 'number' ? manifest.checkpointId : undefined
   if (named !== undefined && (named.jobId !== jobId || named.checkpointId !== checkpointId)) {

@@ -1,7 +1,10 @@
 import { spawnSync } from 'node:child_process'
-import { existsSync } from 'node:fs'
+import { existsSync, readdirSync } from 'node:fs'
 import path from 'node:path'
 import { CliError, ExitCode } from './exit-codes'
+
+/** MAX_PARALLELISM in examples/multi-worker.ts: the most workers the demo can run. */
+export const DEMO_MAX_PARALLELISM = 128
 
 export interface DemoOptions {
   workers: number
@@ -23,6 +26,9 @@ export async function runDemo(options: DemoOptions): Promise<void> {
   const entry = fromSource ? ['--import', 'tsx', source] : [compiled]
   if (fromSource && !existsSync(source)) throw new CliError('the multi-worker example is not installed with this package', ExitCode.failure)
   const args = ['--workers', String(options.workers), '--rescale-to', String(options.rescaleTo), '--events', String(options.events)]
+  if (options.keep !== undefined && existsSync(options.keep) && readdirSync(options.keep).length > 0) {
+    throw new CliError(`--keep ${options.keep} is not empty: give a new or empty directory`, ExitCode.usage)
+  }
   if (options.keep !== undefined) args.push('--keep', path.resolve(options.keep))
   if (options.incremental === true) args.push('--incremental')
   if (options.json === true) args.push('--json')

@@ -3,15 +3,19 @@
  * The `rocksdb-keyed-state` command: inspect, verify and report on checkpoints, and run the demo.
  * Every command takes `--json`; errors are one line on stderr; exit codes are in exit-codes.ts.
  */
+import { readFileSync } from 'node:fs'
+import path from 'node:path'
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander'
 import { CorruptCheckpointError } from '../errors'
-import { runDemo } from './demo'
+import { DEMO_MAX_PARALLELISM, runDemo } from './demo'
 import { CliError, ExitCode } from './exit-codes'
 import { runInspect } from './inspect'
 import { runReport } from './report'
 import { runVerify } from './verify'
 
 const NAME = 'rocksdb-keyed-state'
+/** lib/cli/main.ts and dist/cli/main.js are both two levels below the package root. */
+const VERSION: string = JSON.parse(readFileSync(path.join(__dirname, '..', '..', 'package.json'), 'utf8')).version
 
 function readCommand(program: Command, name: string, summary: string): Command {
   return program
@@ -27,6 +31,7 @@ function readCommand(program: Command, name: string, summary: string): Command {
 export function buildProgram(): Command {
   const program = new Command(NAME)
     .description('Inspect, verify and chart rocksdb-keyed-state checkpoints; run the multi-worker demo.')
+    .version(VERSION)
     .showSuggestionAfterError()
     .exitOverride()
     .configureOutput({ outputError: () => {} })
@@ -38,8 +43,8 @@ export function buildProgram(): Command {
   program
     .command('demo')
     .description('run the multi-worker example: workers, checkpoints, a rescaled restart, exact totals')
-    .addOption(new Option('--workers <n>', 'workers before the restart').default(3).argParser(positiveInteger))
-    .addOption(new Option('--rescale-to <n>', 'workers after the restart').default(2).argParser(positiveInteger))
+    .addOption(new Option('--workers <n>', 'workers before the restart').default(3).argParser(workerCount))
+    .addOption(new Option('--rescale-to <n>', 'workers after the restart').default(2).argParser(workerCount))
     .addOption(new Option('--events <n>', 'events in the stream').default(120_000).argParser(positiveInteger))
     .option('--incremental', 'take incremental checkpoints instead of full snapshots')
     .option('--keep <dir>', 'keep the checkpoints in <dir> (for inspect, verify and report) instead of a temporary directory')
@@ -56,6 +61,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   } catch (error) {
     if (error instanceof CommanderError) {
       if (error.exitCode === 0) return ExitCode.ok // --help, --version
+      if (error.code === 'commander.help') return ExitCode.usage // no command: the help on stderr says it all
       console.error(`${NAME}: ${error.message.replace(/^error: /, '')}`)
       return ExitCode.usage
     }
@@ -72,6 +78,13 @@ function oneLine(text: string): string {
 function positiveInteger(value: string): number {
   const number = Number(value)
   if (!Number.isSafeInteger(number) || number < 1) throw new InvalidArgumentError('expected a positive integer')
+  return number
+}
+
+/** The demo's job has DEMO_MAX_PARALLELISM key groups: a worker without one cannot start. */
+function workerCount(value: string): number {
+  const number = positiveInteger(value)
+  if (number > DEMO_MAX_PARALLELISM) throw new InvalidArgumentError(`expected at most ${DEMO_MAX_PARALLELISM} (the demo's maxParallelism)`)
   return number
 }
 

@@ -94,7 +94,9 @@ export function parseKeyedStateHandle(value: unknown): KeyedStateHandle {
   if (typeof value !== 'object' || value === null) return fail('not an object')
   const handle = value as Record<string, unknown>
   if (handle.kind !== 'full' && handle.kind !== 'incremental') return fail(`unknown kind '${String(handle.kind)}'`)
-  if (typeof handle.version !== 'number' || handle.version > HANDLE_VERSION) {
+  if (handle.version === undefined) return fail('no version')
+  if (!Number.isSafeInteger(handle.version)) return fail(`version ${JSON.stringify(handle.version)} is not an integer`)
+  if ((handle.version as number) > HANDLE_VERSION) {
     return fail(`version ${String(handle.version)} is newer than this library reads (${HANDLE_VERSION})`)
   }
   if (handle.version !== HANDLE_VERSION) {

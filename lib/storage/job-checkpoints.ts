@@ -214,6 +214,8 @@ export class JobCheckpoints {
       return fail(`names job ${JSON.stringify(manifest.jobId)} checkpoint ${JSON.stringify(manifest.checkpointId)}`)
     }
     if (!Array.isArray(manifest.handles)) return fail('has no handles array')
+    // completeCheckpoint never writes one: a restore from it would start every key group empty.
+    if (manifest.handles.length === 0) return fail('holds no handle')
     if (manifest.sha256 !== sha256(JSON.stringify(manifest.handles))) return fail('does not match its checksum')
     return { jobId: expected.jobId, checkpointId: expected.checkpointId, handles: manifest.handles }
   }
