@@ -7,7 +7,7 @@ import { type Digest, fsyncDirectory, makeDirectories, publish, TEMP_PREFIX, tem
 import type { CheckpointStorage, DownloadOptions, GarbageOptions, TransferOptions } from './checkpoint-storage'
 import { checkDigest, checkFileRef, checkKey, type FileRef } from './file-ref'
 import { JobCheckpointStorage } from './job-checkpoint-storage'
-import { JobCheckpoints } from './job-checkpoints'
+import type { JobCheckpoints } from './job-checkpoints'
 import { isCheckpointFileKey } from './layout'
 import { mapWithConcurrency } from './pool'
 
@@ -46,19 +46,7 @@ export class FsCheckpointStorage extends JobCheckpointStorage implements Checkpo
     if (!Number.isSafeInteger(this.concurrency) || this.concurrency < 1) {
       throw new RangeError(`concurrency must be a positive integer, got ${options.concurrency}`)
     }
-    this.jobs = new JobCheckpoints(
-      {
-        write: async (key, data) => {
-          await this.writeFile(key, data)
-        },
-        read: (key, maxBytes) => this.readManifest(key, maxBytes),
-        delete: (key) => this.deleteFile(key),
-        stat: (key) => this.stat(key),
-        list: (prefix) => this.list(prefix),
-      },
-      options.retain ?? 1,
-      this.concurrency,
-    )
+    this.jobs = this.jobCheckpoints(options.retain ?? 1, this.concurrency)
   }
 
   async adoptFile(localPath: string, key: string, digest: { size: number; sha256: string }, options: TransferOptions = {}): Promise<FileRef> {
@@ -273,7 +261,7 @@ export class FsCheckpointStorage extends JobCheckpointStorage implements Checkpo
     return true
   }
 
-  private async readManifest(key: string, maxBytes: number): Promise<Buffer | undefined> {
+  protected async readManifest(key: string, maxBytes: number): Promise<Buffer | undefined> {
     const file = await this.existingPath(key)
     if (file === undefined) return undefined
     const { size } = await stat(file)

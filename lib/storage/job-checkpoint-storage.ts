@@ -1,6 +1,6 @@
-import type { JobCheckpoint } from './checkpoint-storage'
-import { checkKey } from './file-ref'
-import type { JobCheckpoints } from './job-checkpoints'
+import type { JobCheckpoint, TransferOptions } from './checkpoint-storage'
+import { checkKey, type FileRef } from './file-ref'
+import { JobCheckpoints } from './job-checkpoints'
 
 /**
  * The job-checkpoint half of `CheckpointStorage`, the same for every storage: manifests,
@@ -8,6 +8,30 @@ import type { JobCheckpoints } from './job-checkpoints'
  */
 export abstract class JobCheckpointStorage {
   protected abstract readonly jobs: JobCheckpoints
+
+  abstract writeFile(key: string, data: Uint8Array, options?: TransferOptions): Promise<FileRef>
+  abstract deleteFile(key: string): Promise<void>
+  abstract stat(key: string): Promise<{ size: number } | undefined>
+  abstract list(prefix: string): Promise<string[]>
+  /** A manifest's bytes, unverified (manifests carry their own checksum); `undefined` when missing. */
+  protected abstract readManifest(key: string, maxBytes: number): Promise<Buffer | undefined>
+
+  /** The job checkpoints kept in this storage's own files (for the subclass's constructor). */
+  protected jobCheckpoints(retain: number, concurrency: number): JobCheckpoints {
+    return new JobCheckpoints(
+      {
+        write: async (key, data) => {
+          await this.writeFile(key, data)
+        },
+        read: (key, maxBytes) => this.readManifest(key, maxBytes),
+        delete: (key) => this.deleteFile(key),
+        stat: (key) => this.stat(key),
+        list: (prefix) => this.list(prefix),
+      },
+      retain,
+      concurrency,
+    )
+  }
 
   completeCheckpoint(jobId: string, checkpointId: number, handles: readonly unknown[]): Promise<void> {
     return this.jobs.complete(jobId, checkpointId, handles)

@@ -10,7 +10,7 @@ import { makeDirectories, untilAborted, writeFileAtomically } from './atomic-fil
 import type { CheckpointStorage, DownloadOptions, GarbageOptions, TransferOptions } from './checkpoint-storage'
 import { checkDigest, checkFileRef, checkKey, type FileRef, keyProblem } from './file-ref'
 import { JobCheckpointStorage } from './job-checkpoint-storage'
-import { JobCheckpoints } from './job-checkpoints'
+import type { JobCheckpoints } from './job-checkpoints'
 import { isCheckpointFileKey } from './layout'
 import { mapWithConcurrency } from './pool'
 import { backoffDelay, isBrokenStream, resolveRetryOptions, type ResolvedRetryOptions, type RetryOptions, sdkRetryStrategy, sleep } from './retry'
@@ -137,19 +137,7 @@ export class S3CheckpointStorage extends JobCheckpointStorage implements Checkpo
     this.listPageSize = positiveInteger(options.listPageSize ?? 1000, 'listPageSize')
     this.connectTimeoutMs = positiveInteger(options.timeouts?.connectMs ?? 10_000, 'timeouts.connectMs')
     this.idleTimeoutMs = positiveInteger(options.timeouts?.idleMs ?? 60_000, 'timeouts.idleMs')
-    this.jobs = new JobCheckpoints(
-      {
-        write: async (key, data) => {
-          await this.writeFile(key, data)
-        },
-        read: (key, maxBytes) => this.readManifest(key, maxBytes),
-        delete: (key) => this.deleteFile(key),
-        stat: (key) => this.stat(key),
-        list: (prefix) => this.list(prefix),
-      },
-      options.retain ?? 1,
-      this.concurrency,
-    )
+    this.jobs = this.jobCheckpoints(options.retain ?? 1, this.concurrency)
   }
 
   async uploadFile(localPath: string, key: string, options: TransferOptions = {}): Promise<FileRef> {
@@ -481,7 +469,7 @@ export class S3CheckpointStorage extends JobCheckpointStorage implements Checkpo
     })
   }
 
-  private async readManifest(key: string, maxBytes: number): Promise<Buffer | undefined> {
+  protected async readManifest(key: string, maxBytes: number): Promise<Buffer | undefined> {
     return this.guard(`reading '${key}'`, async () => {
       const { sdk, client } = await this.client()
       let response: ClientS3.GetObjectCommandOutput
