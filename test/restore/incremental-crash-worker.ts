@@ -2,7 +2,8 @@
 // checkpoint 2: during an upload, between the upload and the job manifest, or while completing
 // checkpoint 2 discards checkpoint 1's files. Checkpoint 1 completed before; the test restores.
 // With 'collect-garbage' it only runs collectGarbage on the storage and is killed after its first deletion.
-import { FsCheckpointStorage, KeyGroupRange, KeyedStateBackend, Serializers as S, type FileRef, type TransferOptions } from '../../lib'
+import { FsCheckpointStorage, Serializers as S, type FileRef, type TransferOptions } from '../../lib'
+import { openIncrementalBackend } from './incremental-backend'
 
 const [root, instance, point] = process.argv.slice(2) as [string, string, 'upload' | 'before-manifest' | 'discard' | 'collect-garbage']
 
@@ -34,15 +35,7 @@ async function main(): Promise<void> {
     await storage.collectGarbage({ olderThanMs: 0, unreferencedOlderThanMs: 0 })
     throw new Error('collectGarbage deleted nothing')
   }
-  const backend = await KeyedStateBackend.open({
-    path: instance,
-    keySerializer: S.string,
-    maxParallelism: 128,
-    keyGroupRange: new KeyGroupRange(0, 127),
-    storage,
-    jobId: 'job',
-    incremental: true,
-  })
+  const backend = await openIncrementalBackend(instance, storage)
   const state = backend.valueState('v', S.int32)
   const write = (round: number) => {
     for (let i = 0; i < 2000; i++) {

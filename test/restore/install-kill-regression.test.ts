@@ -1,7 +1,8 @@
 import { rmSync, unlinkSync, readFileSync } from 'node:fs'
 import path from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { FsCheckpointStorage, InterruptedRestoreError, KeyGroupRange, KeyedStateBackend, Serializers as S } from '../../lib'
+import { FsCheckpointStorage, InterruptedRestoreError, KeyedStateBackend, Serializers as S } from '../../lib'
+import { openIncrementalBackend } from './incremental-backend'
 import { runScript } from '../helpers/run-script'
 import { useTempDirs } from '../helpers/temp-dir'
 
@@ -9,18 +10,7 @@ const tempDir = useTempDirs()
 const worker = path.join(__dirname, 'install-kill-worker.ts')
 const KEYS = 2000
 
-function open(instance: string, storage: FsCheckpointStorage, restoreFrom?: unknown[]): Promise<KeyedStateBackend<string>> {
-  return KeyedStateBackend.open({
-    path: instance,
-    keySerializer: S.string,
-    maxParallelism: 128,
-    keyGroupRange: new KeyGroupRange(0, 127),
-    storage,
-    jobId: 'job',
-    incremental: true,
-    ...(restoreFrom === undefined ? {} : { restoreFrom }),
-  })
-}
+const open = openIncrementalBackend
 
 function write(backend: KeyedStateBackend<string>, round: number): void {
   const state = backend.valueState('v', S.int32)

@@ -3,7 +3,8 @@
 // when the install has fewer renames than n.
 import fsp from 'node:fs/promises'
 import path from 'node:path'
-import { FsCheckpointStorage, KeyGroupRange, KeyedStateBackend, Serializers as S } from '../../lib'
+import { FsCheckpointStorage } from '../../lib'
+import { openIncrementalBackend } from './incremental-backend'
 
 const [root, instance, n] = process.argv.slice(2) as [string, string, string]
 
@@ -15,15 +16,7 @@ async function main(): Promise<void> {
     if (path.dirname(path.resolve(String(to))) === path.resolve(instance) && ++renamed === Number(n)) process.kill(process.pid, 'SIGKILL')
   }
   const storage = new FsCheckpointStorage(root)
-  const backend = await KeyedStateBackend.open({
-    path: instance,
-    keySerializer: S.string,
-    maxParallelism: 128,
-    keyGroupRange: new KeyGroupRange(0, 127),
-    storage,
-    restoreFrom: (await storage.latestCheckpoint('job'))!.handles,
-    incremental: true,
-  })
+  const backend = await openIncrementalBackend(instance, storage, (await storage.latestCheckpoint('job'))!.handles)
   await backend.close()
   console.log('installed')
 }
