@@ -12,7 +12,7 @@ import {
   type FullKeyedStateHandle,
 } from '../../lib'
 import { reseal } from './reseal'
-import { expectContents, fill, keys, registerAll } from './snapshot-contents'
+import { expectContents, expectEachKeyOnExactlyOneWorker, fill, keys, registerAll } from './snapshot-contents'
 import { MAX_PARALLELISM, useSnapshotFixture } from './snapshot-fixture'
 
 const fixture = useSnapshotFixture()
@@ -86,20 +86,7 @@ describe('full snapshot and restore', () => {
         twoHandles.push(await backend.snapshot(1, fixture.storage()))
       }
       for (const handles of [[oneHandle], twoHandles]) {
-        const seen = new Map<string, number>()
-        for (let index = 0; index < workers; index++) {
-          const range = KeyGroupRange.forOperator(MAX_PARALLELISM, workers, index)
-          const worker = await fixture.backend({ range, restoreFrom: handles })
-          registerAll(worker)
-          const workerKeys = [...worker.getKeys('value')]
-          for (const key of workerKeys) {
-            expect(range.contains(assignToKeyGroup(key, MAX_PARALLELISM, S.string))).toBe(true)
-            seen.set(key, (seen.get(key) ?? 0) + 1)
-          }
-          expectContents(worker, workerKeys, keys)
-        }
-        expect(seen.size).toBe(keys.length)
-        expect([...seen.values()].every((count) => count === 1)).toBe(true)
+        await expectEachKeyOnExactlyOneWorker(MAX_PARALLELISM, workers, keys, (range) => fixture.backend({ range, restoreFrom: handles }))
       }
     })
   }

@@ -1,5 +1,5 @@
 import { expect } from 'vitest'
-import { type KeyedStateBackend, Serializers as S } from '../../lib'
+import { assignToKeyGroup, KeyGroupRange, type KeyedStateBackend, Serializers as S } from '../../lib'
 
 /** The states every snapshot test fills and checks: one of each kind, values derived from each key's index in `keys`. */
 export function registerAll(backend: KeyedStateBackend<string>) {
@@ -44,3 +44,29 @@ export function expectContents(backend: KeyedStateBackend<string>, keys: string[
 }
 
 export const keys = Array.from({ length: 500 }, (_, i) => `key-${i}`)
+
+/**
+ * Restores `workers` backends over the whole key-group space (each opened by `openWorker` for its
+ * range) and checks that every key of `all` comes back on exactly one of them, in its own range, intact.
+ */
+export async function expectEachKeyOnExactlyOneWorker(
+  maxParallelism: number,
+  workers: number,
+  all: string[],
+  openWorker: (range: KeyGroupRange) => Promise<KeyedStateBackend<string>>,
+) {
+  const seen = new Map<string, number>()
+  for (let index = 0; index < workers; index++) {
+    const range = KeyGroupRange.forOperator(maxParallelism, workers, index)
+    const worker = await openWorker(range)
+    registerAll(worker)
+    const workerKeys = [...worker.getKeys('value')]
+    for (const key of workerKeys) {
+      expect(range.contains(assignToKeyGroup(key, maxParallelism, S.string))).toBe(true)
+      seen.set(key, (seen.get(key) ?? 0) + 1)
+    }
+    expectContents(worker, workerKeys, all)
+  }
+  expect(seen.size).toBe(all.length)
+  expect([...seen.values()].every((count) => count === 1)).toBe(true)
+}

@@ -3,6 +3,7 @@ import path from 'node:path'
 import { FsCheckpointStorage } from '../../lib/storage/fs-checkpoint-storage'
 import { useTempDirs } from '../helpers/temp-dir'
 import { describeStorageContract } from './contract'
+import { filesUnder } from './helpers'
 
 const tempDir = useTempDirs()
 
@@ -18,5 +19,6 @@ describeStorageContract('FsCheckpointStorage', async () => {
       writeFileSync(file, bytes)
     },
     deleteStored: async (key) => rmSync(path.join(root, key)),
+    listStored: async () => (existsSync(root) ? filesUnder(root) : []),
   }
 })

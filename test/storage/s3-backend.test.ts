@@ -13,7 +13,7 @@ import {
 import type { S3CheckpointStorage } from '../../lib/storage/s3-checkpoint-storage'
 import { useS3Server } from '../helpers/s3-server'
 import { useTempDirs } from '../helpers/temp-dir'
-import { expectContents, fill, keys, registerAll } from '../snapshot/snapshot-contents'
+import { expectContents, expectEachKeyOnExactlyOneWorker, fill, keys } from '../snapshot/snapshot-contents'
 
 // Whole backends checkpointing to and restoring from s3rver, with the filesystem tests' assertions.
 const s3 = useS3Server()
@@ -92,20 +92,8 @@ describe('backends on S3 checkpoint storage', () => {
       }
       await store.completeCheckpoint('job', 1, handles)
 
-      const seen = new Map<string, number>()
-      for (let index = 0; index < workers; index++) {
-        const range = KeyGroupRange.forOperator(MAX_PARALLELISM, workers, index)
-        const worker = await backend(store, { range, restoreFrom: await latestHandles(store) })
-        registerAll(worker)
-        const workerKeys = [...worker.getKeys('value')]
-        for (const key of workerKeys) {
-          expect(range.contains(assignToKeyGroup(key, MAX_PARALLELISM, S.string))).toBe(true)
-          seen.set(key, (seen.get(key) ?? 0) + 1)
-        }
-        expectContents(worker, workerKeys, keys)
-      }
-      expect(seen.size).toBe(keys.length)
-      expect([...seen.values()].every((count) => count === 1)).toBe(true)
+      const restoreFrom = await latestHandles(store)
+      await expectEachKeyOnExactlyOneWorker(MAX_PARALLELISM, workers, keys, (range) => backend(store, { range, restoreFrom }))
     })
   }
 

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto'
-import { DeleteObjectCommand, GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3'
+import { DeleteObjectCommand, GetObjectCommand, paginateListObjectsV2, PutObjectCommand } from '@aws-sdk/client-s3'
 import { useS3Server } from '../helpers/s3-server'
 import { describeStorageContract } from './contract'
 
@@ -18,6 +18,13 @@ describeStorageContract('S3CheckpointStorage', async () => {
     },
     deleteStored: async (key) => {
       await client.send(new DeleteObjectCommand({ Bucket: bucket, Key: prefix + key }))
+    },
+    listStored: async () => {
+      const keys: string[] = []
+      for await (const page of paginateListObjectsV2({ client }, { Bucket: bucket, Prefix: prefix })) {
+        for (const object of page.Contents ?? []) keys.push(object.Key!.slice(prefix.length))
+      }
+      return keys.sort()
     },
   }
 })
