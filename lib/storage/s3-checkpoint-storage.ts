@@ -500,6 +500,9 @@ export class S3CheckpointStorage extends JobCheckpointStorage implements Checkpo
       signal?.throwIfAborted()
       if (error instanceof KeyedStateError || error instanceof RangeError || error instanceof TypeError) throw error
       if ((error as Error | undefined)?.name === 'AbortError') throw error
+      // A local file that cannot be read or written is the caller's problem, reported as the
+      // file system reports it, as FsCheckpointStorage does: not a storage failure to retry.
+      if (isLocalFileError(error)) throw error
       const { name, message } = error as Error
       const attempts = (error as { $metadata?: { attempts?: number } }).$metadata?.attempts ?? 1
       throw new CheckpointStorageError(`S3 storage s3://${this.bucket}/${this.prefix}: ${what} failed after ${attempts} attempt(s): ${name}: ${message}`, attempts, {
@@ -507,6 +510,12 @@ export class S3CheckpointStorage extends JobCheckpointStorage implements Checkpo
       })
     }
   }
+}
+
+/** An error of Node's file system calls: it names the local path it failed on. */
+function isLocalFileError(error: unknown): boolean {
+  const { path, syscall } = (error ?? {}) as { path?: unknown; syscall?: unknown }
+  return typeof path === 'string' && typeof syscall === 'string'
 }
 
 /** `a/b`, `a/b/` -> `a/b/`; `` -> ``. A prefix is one valid key (no `..`, no dot segments). */

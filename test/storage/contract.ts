@@ -115,6 +115,14 @@ export function describeStorageContract(name: string, target: () => Promise<Cont
       expect(await storage.list('shared/')).toEqual(['shared/b/2.sst', 'shared/c/1.sst'])
     })
 
+    it('regression: a local file that does not exist fails an upload with the file system\'s ENOENT on every storage, uploading nothing', async () => {
+      const { t, storage, work } = await setup()
+      const missing = path.join(work, 'no-such-file')
+      await expect(storage.uploadFile(missing, 'shared/b/1.sst')).rejects.toMatchObject({ code: 'ENOENT', path: missing })
+      await expect(storage.uploadFiles([{ localPath: missing, key: 'shared/b/2.sst' }])).rejects.toMatchObject({ code: 'ENOENT', path: missing })
+      expect(await t.listStored()).toEqual([])
+    })
+
     it('lists more keys than one page holds', async () => {
       const { storage } = await setup()
       const keys = Array.from({ length: 23 }, (_, i) => `chk-1/b/${String(i).padStart(3, '0')}`)
