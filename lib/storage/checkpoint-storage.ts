@@ -104,7 +104,7 @@ export interface CheckpointStorage {
    * that each file the handles reference is present with its size, then writes the job manifest
    * atomically (the checkpoint counts from that moment) and discards the checkpoints no longer
    * retained. Checkpoint ids must increase; completing the same id with the same handles again is
-   * a no-op. If discarding fails the checkpoint stays complete and the discard is finished by a
+   * a no-op; a handle that names another checkpoint id or job is a `RangeError`. If discarding fails the checkpoint stays complete and the discard is finished by a
    * later call or `collectGarbage`.
    */
   completeCheckpoint(jobId: string, checkpointId: number, handles: readonly unknown[]): Promise<void>

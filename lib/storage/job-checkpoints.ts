@@ -51,6 +51,7 @@ export class JobCheckpoints {
     checkJobId(jobId)
     checkCheckpointId(checkpointId)
     if (!Array.isArray(handles) || handles.length === 0) throw new TypeError('handles must be a non-empty array')
+    checkHandlesBelong(jobId, checkpointId, handles)
     const handlesJson = JSON.stringify(handles)
     const refs = collectFileRefs(JSON.parse(handlesJson))
     const manifest = Buffer.from(
@@ -219,6 +220,22 @@ export class JobCheckpoints {
     if (manifest.sha256 !== sha256(JSON.stringify(manifest.handles))) return fail('does not match its checksum')
     return { jobId: expected.jobId, checkpointId: expected.checkpointId, handles: manifest.handles }
   }
+}
+
+/**
+ * A handle that names its checkpoint (and job) must name this one: completing checkpoint 2 with the
+ * handles of checkpoint 1 would record a checkpoint that no restore accepts.
+ */
+function checkHandlesBelong(jobId: string, checkpointId: number, handles: readonly unknown[]): void {
+  handles.forEach((handle, index) => {
+    const named = (handle ?? {}) as { checkpointId?: unknown; jobId?: unknown }
+    if (named.checkpointId !== undefined && named.checkpointId !== checkpointId) {
+      throw new RangeError(`handle ${index} is of checkpoint ${JSON.stringify(named.checkpointId)}, not of checkpoint ${checkpointId}`)
+    }
+    if (typeof named.jobId === 'string' && named.jobId !== jobId) {
+      throw new RangeError(`handle ${index} is of job '${named.jobId}', not of job '${jobId}'`)
+    }
+  })
 }
 
 function sha256(text: string): string {

@@ -1,7 +1,9 @@
 import { spawnSync } from 'node:child_process'
+import { createHash } from 'node:crypto'
 import path from 'node:path'
 import { assignToKeyGroup, FsCheckpointStorage, KeyGroupRange, KeyedStateBackend, ManualClock, Serializers as S, type FullKeyedStateHandle, type IncrementalKeyedStateHandle, type KeyedStateHandle } from '../../lib'
 import type { Compression } from '../../lib/format'
+import { manifestKey } from '../../lib/storage/layout'
 
 const root = path.join(__dirname, '..', '..')
 
@@ -75,6 +77,17 @@ export async function makeJobCheckpoint(dir: string, options: FixtureOptions = {
   }
   await storage.completeCheckpoint(JOB, 1, handles)
   return { storageRoot, handles, checkpointId: 1 }
+}
+
+/**
+ * Writes a job checkpoint manifest with a valid checksum around any `handles`, as a foreign or
+ * damaged writer could: `completeCheckpoint` refuses handles of another job or checkpoint.
+ */
+export async function writeCraftedManifest(storageRoot: string, jobId: string, checkpointId: number, handles: readonly unknown[]): Promise<void> {
+  const handlesJson = JSON.stringify(handles)
+  const sha256 = createHash('sha256').update(handlesJson).digest('hex')
+  const manifest = `{"format":"rocksdb-keyed-state/job-checkpoint","version":1,"jobId":${JSON.stringify(jobId)},"checkpointId":${checkpointId},"sha256":"${sha256}","handles":${handlesJson}}`
+  await new FsCheckpointStorage(storageRoot).writeFile(manifestKey(jobId, checkpointId, 'complete'), Buffer.from(manifest))
 }
 
 export interface CliResult {

@@ -2,9 +2,8 @@ import { spawnSync } from 'node:child_process'
 import { rmSync } from 'node:fs'
 import path from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { FsCheckpointStorage } from '../../lib'
 import { useTempDirs } from '../helpers/temp-dir'
-import { JOB, MAX_PARALLELISM, PAGES_PER_USER, USERS, WRITE_TIME, makeJobCheckpoint, runCli } from './cli-fixture'
+import { JOB, MAX_PARALLELISM, PAGES_PER_USER, USERS, WRITE_TIME, makeJobCheckpoint, runCli, writeCraftedManifest } from './cli-fixture'
 
 const tempDir = useTempDirs()
 
@@ -83,7 +82,7 @@ describe('rocksdb-keyed-state inspect', () => {
 
   it('asks for --job when a storage holds several jobs', async () => {
     const fixture = await makeJobCheckpoint(tempDir('job'))
-    await new FsCheckpointStorage(fixture.storageRoot).completeCheckpoint('other-job', 1, fixture.handles)
+    await writeCraftedManifest(fixture.storageRoot, 'other-job', 1, fixture.handles)
     const ambiguous = runCli(['inspect', fixture.storageRoot])
     expect(ambiguous.status).toBe(2)
     expect(ambiguous.stderr.trim()).toBe(`rocksdb-keyed-state: ${fixture.storageRoot} holds jobs cli-job, other-job: pick one with --job`)

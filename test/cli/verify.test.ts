@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest'
 import { FsCheckpointStorage } from '../../lib'
 import { reseal } from '../snapshot/reseal'
 import { useTempDirs } from '../helpers/temp-dir'
-import { JOB, makeJobCheckpoint, runCli, type JobCheckpointFixture } from './cli-fixture'
+import { JOB, makeJobCheckpoint, runCli, writeCraftedManifest, type JobCheckpointFixture } from './cli-fixture'
 
 const tempDir = useTempDirs()
 
@@ -43,7 +43,7 @@ async function completeWithStream(fixture: JobCheckpointFixture, index: number, 
   const handle = fixture.handles[index]!
   const stream = await storage.writeFile(handle.stream.key.replace('full-1-', 'crafted-'), bytes)
   // Checkpoint 2 of the job holds the handles of backend checkpoint 1, as its streams' headers say.
-  await storage.completeCheckpoint(JOB, 2, fixture.handles.map((h, i) => (i === index ? reseal({ ...h, stream }) : h)))
+  await writeCraftedManifest(fixture.storageRoot, JOB, 2, fixture.handles.map((h, i) => (i === index ? reseal({ ...h, stream }) : h)))
 }
 
 describe('rocksdb-keyed-state verify', () => {
@@ -113,7 +113,7 @@ describe('rocksdb-keyed-state verify', () => {
     const handle = fixture.handles[1]!
     const emptied = handle.keyGroupOffsets.findIndex((offset) => offset > 0)
     const offsets = handle.keyGroupOffsets.map((offset, i) => (i === emptied ? 0 : offset))
-    await new FsCheckpointStorage(fixture.storageRoot).completeCheckpoint(JOB, 2, [fixture.handles[0], reseal({ ...handle, keyGroupOffsets: offsets })])
+    await writeCraftedManifest(fixture.storageRoot, JOB, 2, [fixture.handles[0], reseal({ ...handle, keyGroupOffsets: offsets })])
     const result = runCli(['verify', fixture.storageRoot])
     expect(result.status).toBe(3)
     const keyGroup = handle.keyGroupRange.start + emptied
@@ -122,9 +122,8 @@ describe('rocksdb-keyed-state verify', () => {
 
   it('exits 3 when the handles do not cover every key group exactly once', async () => {
     const fixture = await makeJobCheckpoint(tempDir('job'))
-    const storage = new FsCheckpointStorage(fixture.storageRoot)
     // A manifest with a valid checksum holding worker 0's handle twice and worker 1's not at all.
-    await storage.completeCheckpoint(JOB, 2, [fixture.handles[0], fixture.handles[0]])
+    await writeCraftedManifest(fixture.storageRoot, JOB, 2, [fixture.handles[0], fixture.handles[0]])
     const result = runCli(['verify', fixture.storageRoot])
     expect(result.status).toBe(3)
     expect(result.stdout.trim()).toBe(

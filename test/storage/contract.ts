@@ -302,8 +302,8 @@ export function describeStorageContract(name: string, target: () => Promise<Cont
       const second = [handle('b1', 2, [shared], await own(2))]
       await storage.completeCheckpoint('job', 2, second)
       await storage.completeCheckpoint('job', 2, second) // again, same handles: a no-op
-      await expect(storage.completeCheckpoint('job', 2, handles)).rejects.toThrow(/already complete with other handles/)
-      await expect(storage.completeCheckpoint('job', 0, handles)).rejects.toThrow(/must increase/)
+      await expect(storage.completeCheckpoint('job', 2, [handle('b2', 2, [], await own(2, 'b2'))])).rejects.toThrow(/already complete with other handles/)
+      await expect(storage.completeCheckpoint('job', 0, [handle('b1', 0, [], await own(0))])).rejects.toThrow(/must increase/)
       expect(await storage.checkpoints('job')).toEqual([1, 2])
       expect(await storage.nextCheckpointId('job')).toBe(3)
       expect(await storage.latestCheckpoint('job')).toEqual({ jobId: 'job', checkpointId: 2, handles: second })

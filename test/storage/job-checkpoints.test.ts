@@ -74,6 +74,16 @@ describe('job checkpoints', () => {
     await expect(storage.latestCheckpoint('..')).rejects.toThrow(RangeError)
   })
 
+  it('regression: a checkpoint completed with the handles of another checkpoint or job was recorded', async () => {
+    const { storage, own } = setup(3)
+    const first = handle('b1', 1, [], await own(1))
+    await storage.completeCheckpoint('job', 1, [first])
+    await expect(storage.completeCheckpoint('job', 2, [first])).rejects.toThrow('handle 0 is of checkpoint 1, not of checkpoint 2')
+    const otherJob = { ...handle('b1', 2, [], await own(2)), jobId: 'other' }
+    await expect(storage.completeCheckpoint('job', 2, [otherJob])).rejects.toThrow("handle 0 is of job 'other', not of job 'job'")
+    expect(await storage.checkpoints('job')).toEqual([1])
+  })
+
   it('retains one checkpoint by default', async () => {
     const { storage, own, sst } = setup()
     const a = await sst('a.sst')
