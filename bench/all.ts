@@ -1,0 +1,183 @@
+/**
+ * `npm run bench`: every benchmark in one run (bench/*.bench.ts: the declared ones at sizes that fit
+ * about 20 minutes on 2 cores, any other one found at its own defaults, an absent one skipped),
+ * each in its own process writing its JSON to a temp file; then one results file
+ * bench/results/<date>-all.json (machine, RocksDB build, load average before and after, git commit,
+ * every bench's results), the ratio tables in bench/results/<date>-all.md, and the README's
+ * performance section between its markers.
+ *
+ *   npm run bench                       # default sizes (~20 min on 2 cores)
+ *   BENCH_SCALE=full npm run bench      # the benches' own larger sizes (about an hour)
+ *   BENCH_SCALE=smoke npm run bench     # tiny sizes, to check the pipeline (README left alone)
+ *   BENCH_ONLY=native,state npm run bench
+ *
+ * Ours runs on the release prebuild when there is one (PREBUILDS_ONLY=1 unless set). See bench/README.md.
+ */
+import { spawnSync } from 'node:child_process'
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { BENCH_DIR, ROOT, benchMain, envList, loadAverage, machineInfo } from './harness'
+import { nativeTable, ratioRows, ratioTable } from './summary'
+
+type Scale = 'smoke' | 'default' | 'full'
+
+/** Each bench's size variables per scale; a bench not listed runs at its own defaults. */
+const SIZES: Record<string, Record<Scale, Record<string, string>>> = {
+  native: {
+    smoke: { BENCH_KEYS: '20000', BENCH_REPEAT: '1' },
+    default: { BENCH_KEYS: '300000', BENCH_REPEAT: '3' },
+    full: { BENCH_KEYS: '300000,1000000', BENCH_REPEAT: '3' },
+  },
+  state: {
+    smoke: { BENCH_KEYS: '20000', BENCH_REPEAT: '1' },
+    default: { BENCH_KEYS: '300000', BENCH_REPEAT: '3' },
+    full: { BENCH_KEYS: '1000000', BENCH_REPEAT: '3' },
+  },
+  snapshot: {
+    smoke: { BENCH_KEYS: '20000', BENCH_REPEAT: '1' },
+    default: { BENCH_KEYS: '1000000', BENCH_REPEAT: '3' },
+    full: { BENCH_KEYS: '1000000', BENCH_REPEAT: '3' },
+  },
+  incremental: {
+    smoke: { BENCH_SIZES_MB: '10', BENCH_REPEAT: '1' },
+    default: { BENCH_SIZES_MB: '100,300', BENCH_REPEAT: '3' },
+    full: { BENCH_SIZES_MB: '100,500,1000', BENCH_REPEAT: '5' },
+  },
+  rescale: {
+    smoke: { BENCH_STATE_MB: '10' },
+    default: { BENCH_STATE_MB: '100' },
+    full: { BENCH_STATE_MB: '250' },
+  },
+  storage: {
+    smoke: { BENCH_STORAGE_MB: '16', BENCH_FILE_MB: '4' },
+    default: { BENCH_STORAGE_MB: '256' },
+    full: { BENCH_STORAGE_MB: '1024' },
+  },
+}
+/** Run order: the declared benches first, the CPU-bound ones before the disk-bound ones. */
+const ORDER = Object.keys(SIZES)
+/** Set by `npm run bench` per bench: a value left in the environment would change every bench at once. */
+const SIZE_VARIABLES = [...new Set(Object.values(SIZES).flatMap((scales) => Object.values(scales).flatMap(Object.keys)))]
+
+const START_MARKER = '<!-- bench:start -->'
+const END_MARKER = '<!-- bench:end -->'
+
+interface SuiteRun {
+  status: 'ok' | 'failed' | 'absent'
+  exitCode?: number | null
+  minutes?: number
+  env?: Record<string, string>
+  results?: unknown
+}
+
+function git(args: string[]): string {
+  return spawnSync('git', args, { cwd: ROOT, encoding: 'utf8' }).stdout?.trim() ?? ''
+}
+
+/** RocksDB.version and .build of the addon the benches load (in a child, with their environment). */
+function ourRocksDB(env: NodeJS.ProcessEnv): { version?: string; build?: string; error?: string } {
+  const script = "const { RocksDB } = require('./lib/native/index'); console.log(JSON.stringify({ version: RocksDB.version, build: RocksDB.build }))"
+  const child = spawnSync(process.execPath, ['--import', 'tsx', '-e', script], { cwd: ROOT, env, encoding: 'utf8' })
+  return child.status === 0 ? JSON.parse(child.stdout.trim().split('\n').pop()!) : { error: child.stderr.trim().split('\n').slice(0, 3).join(' | ') }
+}
+
+function benchNames(): string[] {
+  const found = fs
+    .readdirSync(BENCH_DIR)
+    .filter((f) => f.endsWith('.bench.ts'))
+    .map((f) => f.slice(0, -'.bench.ts'.length))
+  return [...ORDER, ...found.filter((name) => !ORDER.includes(name)).sort()]
+}
+
+function runSuite(name: string, scale: Scale, baseEnv: NodeJS.ProcessEnv, outDir: string): SuiteRun {
+  const script = path.join(BENCH_DIR, `${name}.bench.ts`)
+  if (!fs.existsSync(script)) return { status: 'absent' }
+  const sizes = SIZES[name]?.[scale] ?? {}
+  const out = path.join(outDir, `${name}.json`)
+  console.log(`\n=== ${name} ${Object.entries(sizes).map(([k, v]) => `${k}=${v}`).join(' ') || '(its defaults)'}`)
+  const started = Date.now()
+  const child = spawnSync(process.execPath, ['--expose-gc', '--import', 'tsx', script], {
+    cwd: ROOT,
+    env: { ...baseEnv, ...sizes, BENCH_OUT: out },
+    stdio: 'inherit',
+  })
+  const minutes = (Date.now() - started) / 60000
+  const results = fs.existsSync(out) ? JSON.parse(fs.readFileSync(out, 'utf8')) : undefined
+  return { status: child.status === 0 && results !== undefined ? 'ok' : 'failed', exitCode: child.status, minutes, env: sizes, results }
+}
+
+function markdown(all: Record<string, any>, suites: Record<string, SuiteRun>, jsonFile: string): string {
+  const m = all.machine
+  const results = Object.fromEntries(Object.entries(suites).map(([name, run]) => [name, run.results]))
+  const lines = [
+    `Measured ${m.date.slice(0, 10)} by \`npm run bench\` (scale ${all.scale}, ${all.minutes.toFixed(0)} min) on ${m.cpus} × ${m.cpuModel}, ` +
+      `Node ${m.node}, RocksDB ${m.rocksdb.version ?? '?'} (${m.rocksdb.build ?? m.rocksdb.error}), commit ${m.gitCommit.slice(0, 7)}${m.gitDirty ? ' (uncommitted changes)' : ''}; ` +
+      `load average ${m.loadAverageBefore.map((l: number) => l.toFixed(2)).join(' ')} before, ${m.loadAverageAfter.map((l: number) => l.toFixed(2)).join(' ')} after. ` +
+      `All figures are ratios of two measurements in the same run (above 1.00× = ours faster); the machine is shared, so absolute numbers move by up to 2× between runs. ` +
+      `Every trial: [${path.relative(ROOT, jsonFile)}](${path.relative(ROOT, jsonFile)}).`,
+    '',
+    ...nativeTable(results.native),
+    '',
+    ...ratioTable(ratioRows(results)),
+  ]
+  const notes = Object.entries(suites).flatMap(([name, run]) => {
+    if (run.status === 'absent') return [`- ${name}: not run (bench/${name}.bench.ts is absent)`]
+    if (run.status === 'failed') return [`- ${name}: **FAILED** (exit ${run.exitCode})`]
+    const ceiling = (run.results as any)?.ceiling
+    return name === 'native' && ceiling && !ceiling.ran ? [`- native: C++ ceiling not run: ${ceiling.reason}`] : []
+  })
+  if ((results.native as any)?.trials?.some((t: any) => !t.sync)) notes.push('- `*`: async-only API, awaited per call.')
+  const verdicts = Object.entries(results).flatMap(([name, r]: [string, any]) => (Array.isArray(r?.verdicts) ? r.verdicts.map((v: string) => `- ${name}: ${v}`) : []))
+  if (notes.length > 0) lines.push('', ...notes)
+  if (verdicts.length > 0) lines.push('', 'The benches\' own verdicts:', '', ...verdicts)
+  return lines.join('\n').replace(/\n{3,}/g, '\n\n') + '\n'
+}
+
+function updateReadme(table: string, mdFile: string): void {
+  const readme = path.join(ROOT, 'README.md')
+  const text = fs.readFileSync(readme, 'utf8')
+  const [start, end] = [text.indexOf(START_MARKER), text.indexOf(END_MARKER)]
+  if (start < 0 || end < start) {
+    console.log(`README.md has no ${START_MARKER} … ${END_MARKER} section: left alone`)
+    return
+  }
+  const body = `${START_MARKER}\n<!-- generated by npm run bench from ${path.relative(ROOT, mdFile)}: edit bench/all.ts, not this -->\n${table}${END_MARKER}`
+  fs.writeFileSync(readme, text.slice(0, start) + body + text.slice(end + END_MARKER.length))
+  console.log('README.md: performance section updated')
+}
+
+async function main(): Promise<void> {
+  const started = Date.now()
+  const scale = (process.env.BENCH_SCALE ?? 'default') as Scale
+  if (!['smoke', 'default', 'full'].includes(scale)) throw new Error(`BENCH_SCALE must be smoke, default or full (got '${scale}')`)
+  const only = envList('BENCH_ONLY', [])
+  const baseEnv: NodeJS.ProcessEnv = { ...process.env }
+  for (const name of [...SIZE_VARIABLES, 'BENCH_OUT']) delete baseEnv[name]
+  if (baseEnv.PREBUILDS_ONLY === undefined && fs.existsSync(path.join(ROOT, 'prebuilds'))) baseEnv.PREBUILDS_ONLY = '1'
+  const rocksdb = ourRocksDB(baseEnv)
+  if (rocksdb.build !== 'bundled') console.log(`NOTE: ours runs on RocksDB ${rocksdb.version} (${rocksdb.build ?? rocksdb.error}), not the release prebuild: npm run prebuild first`)
+
+  const machine = { ...machineInfo(), rocksdb, loadAverageBefore: os.loadavg(), gitCommit: git(['rev-parse', 'HEAD']), gitDirty: git(['status', '--porcelain']) !== '' }
+  console.log(`npm run bench, scale ${scale}: load average ${loadAverage()}, RocksDB ${rocksdb.version} (${rocksdb.build})`)
+  const outDir = fs.mkdtempSync(path.join(os.tmpdir(), 'rks-bench-all-'))
+  const suites: Record<string, SuiteRun> = {}
+  try {
+    for (const name of benchNames().filter((n) => only.length === 0 || only.includes(n))) suites[name] = runSuite(name, scale, baseEnv, outDir)
+  } finally {
+    fs.rmSync(outDir, { recursive: true, force: true })
+  }
+
+  const minutes = (Date.now() - started) / 60000
+  const all = { machine: { ...machine, loadAverageAfter: os.loadavg() }, scale, minutes, suites }
+  const stem = path.join(BENCH_DIR, 'results', `${new Date().toISOString().slice(0, 10)}-all${scale === 'default' ? '' : `-${scale}`}`)
+  fs.mkdirSync(path.dirname(stem), { recursive: true })
+  fs.writeFileSync(`${stem}.json`, JSON.stringify(all, null, 2) + '\n')
+  const table = markdown(all, suites, `${stem}.json`)
+  fs.writeFileSync(`${stem}.md`, table)
+  console.log(`\n${table}\nresults: ${path.relative(ROOT, stem)}.json, .md (${minutes.toFixed(1)} min)`)
+  if (scale !== 'smoke' && only.length === 0) updateReadme(table, `${stem}.md`)
+  if (Object.values(suites).some((s) => s.status === 'failed')) process.exitCode = 1
+}
+
+benchMain(main)
