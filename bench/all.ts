@@ -115,7 +115,7 @@ function markdown(all: Record<string, any>, suites: Record<string, SuiteRun>, js
       `Node ${m.node}, RocksDB ${m.rocksdb.version ?? '?'} (${m.rocksdb.build ?? m.rocksdb.error}), commit ${m.gitCommit.slice(0, 7)}${m.gitDirty ? ' (uncommitted changes)' : ''}; ` +
       `load average ${m.loadAverageBefore.map((l: number) => l.toFixed(2)).join(' ')} before, ${m.loadAverageAfter.map((l: number) => l.toFixed(2)).join(' ')} after. ` +
       `All figures are ratios of two measurements in the same run (above 1.00× = ours faster); the machine is shared, so absolute numbers move by up to 2× between runs. ` +
-      `Every trial: [${path.relative(ROOT, jsonFile)}](${path.relative(ROOT, jsonFile)}).`,
+      `Every trial: \`${path.relative(ROOT, jsonFile)}\`.`,
     '',
     ...nativeTable(results.native),
     '',
@@ -127,7 +127,7 @@ function markdown(all: Record<string, any>, suites: Record<string, SuiteRun>, js
     const ceiling = (run.results as any)?.ceiling
     return name === 'native' && ceiling && !ceiling.ran ? [`- native: C++ ceiling not run: ${ceiling.reason}`] : []
   })
-  if ((results.native as any)?.trials?.some((t: any) => !t.sync)) notes.push('- `*`: async-only API, awaited per call.')
+  if ((results.native as any)?.trials?.some((t: any) => !t.sync)) notes.push('- `*`: the binding has only an async API for it, awaited per call.')
   const verdicts = Object.entries(results).flatMap(([name, r]: [string, any]) => (Array.isArray(r?.verdicts) ? r.verdicts.map((v: string) => `- ${name}: ${v}`) : []))
   if (notes.length > 0) lines.push('', ...notes)
   if (verdicts.length > 0) lines.push('', 'The benches\' own verdicts:', '', ...verdicts)
@@ -170,12 +170,14 @@ async function main(): Promise<void> {
 
   const minutes = (Date.now() - started) / 60000
   const all = { machine: { ...machine, loadAverageAfter: os.loadavg() }, scale, minutes, suites }
-  const stem = path.join(BENCH_DIR, 'results', `${new Date().toISOString().slice(0, 10)}-all${scale === 'default' ? '' : `-${scale}`}`)
+  // A smoke run checks the pipeline: its files go to the temp directory, not into bench/results/.
+  const resultsDir = scale === 'smoke' ? os.tmpdir() : path.join(BENCH_DIR, 'results')
+  const stem = path.join(resultsDir, `${new Date().toISOString().slice(0, 10)}-all${scale === 'default' ? '' : `-${scale}`}`)
   fs.mkdirSync(path.dirname(stem), { recursive: true })
   fs.writeFileSync(`${stem}.json`, JSON.stringify(all, null, 2) + '\n')
   const table = markdown(all, suites, `${stem}.json`)
   fs.writeFileSync(`${stem}.md`, table)
-  console.log(`\n${table}\nresults: ${path.relative(ROOT, stem)}.json, .md (${minutes.toFixed(1)} min)`)
+  console.log(`\n${table}\nresults: ${stem}.json, .md (${minutes.toFixed(1)} min)`)
   if (scale !== 'smoke' && only.length === 0) updateReadme(table, `${stem}.md`)
   if (Object.values(suites).some((s) => s.status === 'failed')) process.exitCode = 1
 }

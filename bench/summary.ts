@@ -29,7 +29,7 @@ export function nativeTable(native: Json): string[] {
   ]
   for (const row of rows) {
     const ours = row.cells.get('ours')
-    const binding = row.vsBestBinding === undefined ? '—' : `${times(row.vsBestBinding)} ${row.bestBinding}${row.vsBestBinding < BINDING_TARGET ? ' **<**' : ''}`
+    const binding = row.vsBestBinding === undefined ? '—' : `${times(row.vsBestBinding)} ${row.bestBinding}${row.cells.get(row.bestBinding!)?.sync === false ? '*' : ''}${row.vsBestBinding < BINDING_TARGET ? ' **<**' : ''}`
     const ceiling =
       row.vsCeiling === undefined
         ? '—'
