@@ -134,3 +134,55 @@ export function ratioTable(rows: readonly RatioRow[]): string[] {
     ...rows.map((r) => `| ${r.what} | ${r.ratio} | ${times(r.value)} | ${r.target === undefined ? '' : `≥ ${r.target.toFixed(2)}× ${verdictMark(r.value, r.target)}`} |`),
   ]
 }
+
+export type Scale = 'smoke' | 'default' | 'full'
+
+/** One bench in `npm run bench`: how it ended and its own results JSON. */
+export interface SuiteRun {
+  status: 'ok' | 'failed' | 'absent'
+  exitCode?: number | null
+  minutes?: number
+  env?: Record<string, string>
+  results?: Json
+}
+
+/** bench/results/<date>-all.json */
+export interface AllResults {
+  machine: Json
+  scale: Scale
+  minutes: number
+  suites: Record<string, SuiteRun>
+}
+
+/**
+ * The tables (the machine line, native, the other ratios, notes: what the README shows) and the
+ * benches' own verdict lines (the .md file adds them).
+ */
+export function summaryMarkdown(all: AllResults, jsonFile: string): { tables: string; verdicts: string } {
+  const m = all.machine
+  const loads = (l: number[]) => l.map((x) => x.toFixed(2)).join(' ')
+  const results = Object.fromEntries(Object.entries(all.suites).map(([name, run]) => [name, run.results]))
+  const notes = Object.entries(all.suites).flatMap(([name, run]) => {
+    if (run.status === 'absent') return [`- ${name}: not run (bench/${name}.bench.ts is absent)`]
+    if (run.status === 'failed') return [`- ${name}: **FAILED** (exit ${run.exitCode})`]
+    const ceiling = run.results?.ceiling
+    return name === 'native' && ceiling && !ceiling.ran ? [`- native: C++ ceiling not run: ${ceiling.reason}`] : []
+  })
+  if (results.native?.trials?.some((t: Json) => !t.sync)) notes.push('- `*`: the binding has only an async API for it, awaited per call.')
+  const tables = [
+    `Measured ${m.date.slice(0, 10)} by \`npm run bench\` (scale ${all.scale}, ${all.minutes.toFixed(0)} min) on ${m.cpus} × ${m.cpuModel}, ` +
+      `Node ${m.node}, RocksDB ${m.rocksdb.version ?? '?'} (${m.rocksdb.build ?? m.rocksdb.error}), commit ${m.gitCommit.slice(0, 7)}${m.gitDirty ? ' (uncommitted changes)' : ''}; ` +
+      `load average ${loads(m.loadAverageBefore)} before, ${loads(m.loadAverageAfter)} after. ` +
+      'All figures are ratios of two measurements in the same run (above 1.00× = ours faster); the machine is shared, so absolute numbers move by up to 2× between runs. ' +
+      `Every trial: \`${jsonFile}\`.`,
+    '',
+    ...nativeTable(results.native),
+    '',
+    ...ratioTable(ratioRows(results)),
+    '',
+    ...notes,
+  ]
+  const verdicts = Object.entries(results).flatMap(([name, r]) => (Array.isArray(r?.verdicts) ? r.verdicts.map((v: string) => `- ${name}: ${v}`) : []))
+  const text = (lines: string[]) => lines.join('\n').replace(/\n{3,}/g, '\n\n').trim() + '\n'
+  return { tables: text(tables), verdicts: verdicts.length === 0 ? '' : text(["The benches' own verdicts:", '', ...verdicts]) }
+}
