@@ -1,13 +1,13 @@
 /**
  * `npm run bench`: every benchmark in one run (bench/*.bench.ts: the declared ones at sizes that fit
- * about 20 minutes on 2 cores, any other one found at its own defaults, an absent one skipped),
+ * at most about 20 minutes on 2 cores (11 measured), any other one found at its own defaults, an absent one skipped),
  * each in its own process writing its JSON to a temp file; then one results file
  * bench/results/<date>-all.json (machine, RocksDB build, load average before and after, git commit,
  * every bench's results), the ratio tables in bench/results/<date>-all.md, and the README's
  * performance section between its markers.
  *
- *   npm run bench                       # default sizes (~20 min on 2 cores)
- *   BENCH_SCALE=full npm run bench      # the benches' own larger sizes (about an hour)
+ *   npm run bench                       # default sizes (11 min on 2 busy cores)
+ *   BENCH_SCALE=full npm run bench      # the benches' own larger sizes (45-60 min)
  *   BENCH_SCALE=smoke npm run bench     # tiny sizes, to check the pipeline (README left alone)
  *   BENCH_ONLY=native,state npm run bench
  *

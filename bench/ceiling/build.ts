@@ -9,7 +9,7 @@ import fs from 'node:fs'
 import path from 'node:path'
 import { ROOT } from '../harness'
 
-export const CEILING_BUILD_DIR = path.join(ROOT, 'build-ceiling')
+const CEILING_BUILD_DIR = path.join(ROOT, 'build-ceiling')
 
 export type CeilingBuild = { binary: string } | { skipped: string } | { failed: string }
 

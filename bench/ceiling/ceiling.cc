@@ -310,7 +310,7 @@ int main(int argc, char** argv) {
         "{\"driver\":\"ceiling\",\"workload\":%s,\"keys\":%zu,\"ops\":%zu,\"seconds\":%.9f,\"opsPerSecond\":%.3f,"
         "\"cpuSeconds\":%.6f,\"sync\":true,\"describe\":%s,\"notes\":[%s],\"rssMB\":%ld,\"phases\":{%s},\"dataChecksum\":%u}\n",
         Json(workload).c_str(), keys, timed.ops, timed.seconds, double(timed.ops) / timed.seconds, clock.cpuSeconds(),
-        Json("RocksDB " + version + " (C++, no Node: the ceiling)").c_str(),
+        Json("RocksDB " + version + " (C++ on the bundled static release build, no Node: the ceiling)").c_str(),
         Json("opened and written as the addon does (DBWithTTL, stamped values through the base DB, WAL on unsynced)").c_str(), rss,
         phases.c_str(), checksum);
     return 0;
