@@ -96,13 +96,24 @@ export function spawnTrial<T extends object>(
   dirPrefix = 'rks-bench-',
   options: { inheritStderr?: boolean } = {},
 ): (T & { wallSeconds: number }) | TrialFailure {
+  const nodeFlags = process.env.BENCH_NODE_FLAGS?.split(' ').filter(Boolean) ?? []
+  return spawnProgramTrial<T>(process.execPath, ['--expose-gc', ...nodeFlags, '--import', 'tsx', script, ...args], dirPrefix, options)
+}
+
+/** spawnTrial for any program (the C++ ceiling): `<program> ...args <dir>`, the last stdout line as JSON. */
+export function spawnProgramTrial<T extends object>(
+  program: string,
+  args: string[],
+  dirPrefix = 'rks-bench-',
+  options: { inheritStderr?: boolean } = {},
+): (T & { wallSeconds: number }) | TrialFailure {
   // Write back what earlier trials left dirty (their directories are gone, their pages may not
   // be), so that it is not flushed during this trial's timed part.
   spawnSync('sync')
   const began = process.hrtime.bigint()
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), dirPrefix))
   try {
-    const child = spawnSync(process.execPath, ['--expose-gc', ...(process.env.BENCH_NODE_FLAGS?.split(' ').filter(Boolean) ?? []), '--import', 'tsx', script, ...args, dir], {
+    const child = spawnSync(program, [...args, dir], {
       cwd: ROOT,
       encoding: 'utf8',
       maxBuffer: 64 * 2 ** 20,
@@ -199,4 +210,12 @@ export function benchMain(main: () => Promise<void>): void {
     console.error(error)
     process.exit(1)
   })
+}
+
+/** The median of `values` (the mean of the middle two for an even count); undefined when empty. */
+export function median(values: readonly number[]): number | undefined {
+  if (values.length === 0) return undefined
+  const sorted = [...values].sort((a, b) => a - b)
+  const middle = sorted.length >> 1
+  return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2
 }
