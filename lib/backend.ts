@@ -284,13 +284,17 @@ export class KeyedStateBackend<K> implements StateContext<K> {
 
   /**
    * A restore's second phase (`applyHandleSet`), the installed base's states registered first. The
-   * files of a handle of the same range become the base of the next incremental checkpoint, which
-   * references them under their keys instead of uploading them again.
+   * restored handles' shared files the database holds byte for byte (an installed base's, clipped
+   * or not, and files ingested as they are) become the base of the next incremental checkpoint,
+   * which references their keys (in the storage areas of the backends that wrote them) instead of
+   * uploading them again. The storage keeps a key while any complete job checkpoint references it,
+   * whichever backend's area it is in, so retention deletes such a file only once no retained
+   * checkpoint of any worker uses it.
    */
   private async applyRestore(verified: VerifiedHandleSet, options: HandleSetOptions): Promise<void> {
     if (verified.base !== undefined) for (const state of verified.base.staged.metadata.states) this.restoreState(state)
     const { restoredSharedFiles } = await applyHandleSet(this.restoreTarget(), verified, options)
-    if (verified.base?.sameRange === true) this.sharedFiles.adopt(this.restoredCheckpointId!, restoredSharedFiles)
+    this.sharedFiles.adopt(this.restoredCheckpointId!, restoredSharedFiles)
   }
 
   /** @internal What a restore writes into: this backend's database, range and state registry. */

@@ -3,6 +3,7 @@ import path from 'node:path'
 import type { ColumnFamily } from '../native/column-family'
 import { RocksDB, type LiveFile } from '../native/rocksdb'
 import type { RestoreProgress, RestoreTarget } from './full-restore'
+import { holdsNothingInMemory } from './rescale-base'
 
 /**
  * Ingests the SST files of column family `name` of an opened checkpoint into `cf` as they are,
@@ -29,8 +30,7 @@ export async function ingestFilesAsIs(
     (file) => file.smallestSeqno === 0 && file.largestSeqno === 0 && file.deletions === 0 && file.smallestKey.compare(bounds.gte) >= 0 && file.largestKey.compare(bounds.lt) < 0,
   )
   const existing = target.db.liveFiles().filter((file) => file.columnFamily === cf.name)
-  const inMemory = ['rocksdb.num-entries-active-mem-table', 'rocksdb.num-entries-imm-mem-tables'].some((property) => target.db.getProperty(property, cf) !== '0')
-  if (files.length === 0 || !exact || inMemory || overlapping([...files, ...existing])) return undefined
+  if (files.length === 0 || !exact || !holdsNothingInMemory(target.db, cf) || overlapping([...files, ...existing])) return undefined
   const paths = files.map((file) => path.join(file.directory, file.name))
   const sources = new Map<number, string>()
   for (const [i, file] of paths.entries()) sources.set((await stat(file)).ino, files[i]!.name)

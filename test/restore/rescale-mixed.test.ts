@@ -15,7 +15,7 @@ import {
   type KeyedStateHandle,
 } from '../../lib'
 import type { RescaleStrategy } from '../../lib'
-import { contents, expectedAfterRound1Expired, keysOutsideRange, readKey, ROUND_GAP, T0, timerServices, TTL, useRescaleFixture, writeState } from './rescale-fixture'
+import { contents, expectedAfterRound1Expired, keysOutsideRange, readKey, ROUND_GAP, T0, timerServices, TTL, union, useRescaleFixture, writeState } from './rescale-fixture'
 
 const fixture = useRescaleFixture()
 const MAX_PARALLELISM = 128
@@ -47,13 +47,6 @@ async function mixedCheckpoint(kinds: Kind[], clock: ManualClock, prepare?: (wor
   return { handles, expected, heapTimers }
 }
 
-/** The workers' entries together, per column family, in key order. */
-function union(parts: Record<string, string[]>[]): Record<string, string[]> {
-  const all: Record<string, string[]> = {}
-  for (const part of parts) for (const [name, entries] of Object.entries(part)) (all[name] ??= []).push(...entries)
-  for (const entries of Object.values(all)) entries.sort()
-  return all
-}
 
 /** Restores `handles` into `parallelism` workers; each must hold only its key groups. Returns their contents and heap timers. */
 async function restoreInto(handles: KeyedStateHandle[], parallelism: number, strategy: RescaleStrategy, clock: ManualClock) {
