@@ -5,7 +5,8 @@ import { CheckpointIdNotIncreasingError, ClosedError, IncompatibleStateError, Ke
 import type { RestoreProgress, RestoreTarget } from './restore/full-restore'
 import { applyHandleSet, chooseInstalledHandle, verifyHandleSet, type HandleSetOptions, type VerifiedHandleSet } from './restore/handle-set-restore'
 import type { RescaleStrategy } from './restore/incremental-rescale-restore'
-import { DEFAULT_RESCALE_OVERLAP_THRESHOLD } from './restore/rescale-base'
+import { compactClippedRanges } from './restore/clip-compaction'
+import { DEFAULT_RESCALE_OVERLAP_THRESHOLD, type ClippedRange } from './restore/rescale-base'
 import { removeDatabaseFiles } from './restore/incremental-restore'
 import { planRestore } from './restore/restore-plan'
 import { parseKeyedStateHandle, type KeyedStateHandle } from './snapshot/keyed-state-handle'
@@ -182,6 +183,8 @@ export class KeyedStateBackend<K> implements StateContext<K> {
   private lastCompletedCheckpoint: number
   /** The highest id given to `snapshot`; -1 before the first. */
   private lastSnapshotId = -1
+  /** See `clipCompacted`. */
+  private clipCompaction: Promise<void> = Promise.resolve()
   /** Set once a restore began replacing the instance's states: a failure then drops what it wrote. */
   private restoreStarted = false
 
@@ -254,13 +257,17 @@ export class KeyedStateBackend<K> implements StateContext<K> {
       }
       backend = new KeyedStateBackend(db, options, handles[0]?.checkpointId)
       // Under RocksDB's lock: state left by an earlier run is not part of any checkpoint.
+      let clipped: ClippedRange[] = []
       if (verified === undefined) await backend.dropStates()
-      else await backend.applyRestore(verified, setOptions)
+      else clipped = await backend.applyRestore(verified, setOptions)
       // Local checkpoints of earlier runs belong to state this backend no longer holds; the one recovered from stays.
       const recovered = verified?.base?.sameRange === true && verified.base.staged.local ? verified.base.handle.checkpointId : undefined
       await backend.localCheckpoints.removeWhere((id) => id !== recovered)
       await verified?.close()
       await rm(workDirectory, { recursive: true, force: true })
+      // Last, with no await after it: nothing of open waits for the compaction.
+      backend.clipCompaction = compactClippedRanges(backend.db, clipped, () => backend!.closed)
+      backend.clipCompaction.catch(() => undefined)
       return backend
     } catch (error) {
       await verified?.close().catch(() => undefined)
@@ -291,10 +298,23 @@ export class KeyedStateBackend<K> implements StateContext<K> {
    * whichever backend's area it is in, so retention deletes such a file only once no retained
    * checkpoint of any worker uses it.
    */
-  private async applyRestore(verified: VerifiedHandleSet, options: HandleSetOptions): Promise<void> {
+  private async applyRestore(verified: VerifiedHandleSet, options: HandleSetOptions): Promise<ClippedRange[]> {
     if (verified.base !== undefined) for (const state of verified.base.staged.metadata.states) this.restoreState(state)
-    const { restoredSharedFiles } = await applyHandleSet(this.restoreTarget(), verified, options)
+    const { restoredSharedFiles, clipped } = await applyHandleSet(this.restoreTarget(), verified, options)
     this.sharedFiles.adopt(this.restoredCheckpointId!, restoredSharedFiles)
+    return clipped
+  }
+
+  /**
+   * Settles once the background compaction of the key ranges a rescaled restore clipped has
+   * finished (at once when nothing was clipped): the range tombstones are then gone, and the disk
+   * space the base's keys outside this backend's range held is back. It runs on RocksDB's threads
+   * after `open` returned, never blocking it or the event loop; `close()` stops it before its next
+   * range (and waits for the one running). Rejects with the error that stopped it: the tombstones
+   * then stay, which costs disk space and reads, never correctness; nothing else observes it.
+   */
+  get clipCompacted(): Promise<void> {
+    return this.clipCompaction
   }
 
   /** @internal What a restore writes into: this backend's database, range and state registry. */

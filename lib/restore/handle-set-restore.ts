@@ -5,7 +5,7 @@ import type { FileRef } from '../storage/file-ref'
 import { checkStatesAgree, restoreFullKeyGroups, verifyFullSnapshots, type RestoreProgress, type RestoreTarget, type VerifiedSnapshots } from './full-restore'
 import { bringInKeyGroups, openCheckpoints, type OpenedCheckpoints, type RescaleOptions, type RescaleStrategy } from './incremental-rescale-restore'
 import { stageIncrementalRestore, type IncrementalInstance, type StagedIncrementalRestore } from './incremental-restore'
-import { chooseBaseHandle, clipToKeyGroupRange } from './rescale-base'
+import { chooseBaseHandle, clipToKeyGroupRange, type ClippedRange } from './rescale-base'
 
 /** The incremental checkpoint a restore installs as the instance's database. */
 export interface InstalledBase {
@@ -109,6 +109,8 @@ export interface AppliedHandleSet {
    * they are. The next incremental checkpoint references their keys instead of uploading them.
    */
   restoredSharedFiles: Record<string, FileRef>
+  /** The key ranges clipping hid behind range tombstones: `compactClippedRanges` reclaims them. */
+  clipped: ClippedRange[]
 }
 
 /**
@@ -123,10 +125,11 @@ export interface AppliedHandleSet {
 export async function applyHandleSet(target: RestoreTarget, verified: VerifiedHandleSet, options: HandleSetOptions): Promise<AppliedHandleSet> {
   const progress: RestoreProgress = { entries: 0, keyGroups: 0 }
   const restoredSharedFiles: Record<string, FileRef> = {}
+  let clipped: ClippedRange[] = []
   const { base } = verified
   if (base === undefined) await target.clear()
   else if (!base.sameRange) {
-    await clipToKeyGroupRange(target.db, target.keyGroupRange, target.maxParallelism, options.signal)
+    clipped = await clipToKeyGroupRange(target.db, target.keyGroupRange, target.maxParallelism, options.signal)
     progress.keyGroups += KeyGroupRange.fromJSON(base.handle.keyGroupRange).intersection(target.keyGroupRange).numberOfKeyGroups
     options.onProgress?.(progress)
   }
@@ -134,5 +137,5 @@ export async function applyHandleSet(target: RestoreTarget, verified: VerifiedHa
   const ingested = await bringInKeyGroups(target, verified.incremental.checkpoints, options.strategy, progress, options)
   Object.assign(restoredSharedFiles, ingested)
   await restoreFullKeyGroups(target, verified.full.snapshots, progress, options)
-  return { progress, restoredSharedFiles }
+  return { progress, restoredSharedFiles, clipped }
 }
