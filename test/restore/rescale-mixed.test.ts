@@ -96,6 +96,17 @@ async function existingInstance(clock: ManualClock) {
   }
 }
 
+/** Every file under `dir` with its size and modification time. */
+function listing(dir: string): string[] {
+  return readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((entry) => entry.isFile())
+    .map((entry) => {
+      const stats = statSync(path.join(entry.parentPath, entry.name))
+      return `${path.join(entry.parentPath, entry.name)}:${stats.size}:${stats.mtimeMs}`
+    })
+    .sort()
+}
+
 function readFileBytes(file: string): Buffer {
   const bytes = Buffer.alloc(statSync(file).size)
   const fd = openSync(file, 'r')
@@ -180,22 +191,64 @@ describe(`restoring a checkpoint whose handles mix full and incremental snapshot
     }
   })
 
-  it('a state recorded with another serializer in a full and an incremental handle: IncompatibleStateError, nothing changed', async () => {
+  for (const [conflict, register, message] of [
+    ['another serializer', (worker: KeyedStateBackend<string>, i: number) => (i === 0 ? worker.valueState('x', S.int32) : worker.valueState('x', S.string)), /disagree about state 'x': valueSerializer/],
+    ['TTL in one, none in the other', (worker: KeyedStateBackend<string>, i: number) => worker.valueState('x', S.int32, i === 0 ? { ttl: TTL } : {}), /disagree about state 'x': it is with(out)? (a )?TTL, requested with(out)? (a )?TTL/],
+  ] as const) {
+    it(`a state recorded with ${conflict} by a full and an incremental handle: IncompatibleStateError, nothing changed`, async () => {
+      const clock = new ManualClock(T0)
+      const { handles } = await mixedCheckpoint(['full', 'incremental'], clock, register)
+      for (const strategy of ['ingest', 'copy'] as const) {
+        const existing = await existingInstance(clock)
+        const open = fixture.backend({ maxParallelism: MAX_PARALLELISM, path: existing.instance, restoreFrom: handles, clock, rescaleStrategy: strategy })
+        await expect(open).rejects.toBeInstanceOf(IncompatibleStateError)
+        await expect(open).rejects.toThrow(message)
+        await existing.unchanged()
+        const fresh = fixture.tempDir('fresh')
+        await expect(fixture.backend({ maxParallelism: MAX_PARALLELISM, path: fresh, restoreFrom: handles, clock, rescaleStrategy: strategy })).rejects.toBeInstanceOf(IncompatibleStateError)
+        expect(existsSync(fresh)).toBe(false)
+      }
+    })
+  }
+
+  it('TTL settings that differ only in length: the restore takes those of the handle restored first (the base), registering the state again sets its own', async () => {
     const clock = new ManualClock(T0)
     const { handles } = await mixedCheckpoint(['full', 'incremental'], clock, (worker, i) => {
-      if (i === 0) worker.valueState('x', S.int32)
-      else worker.valueState('x', S.string)
+      const state = worker.valueState('x', S.int32, { ttl: { seconds: i === 0 ? 100 : 200 } })
+      for (const key of keysIn(worker.keyGroupRange)) {
+        worker.setCurrentKey(`k${key}`)
+        state.update(key)
+      }
     })
-    for (const strategy of ['ingest', 'copy'] as const) {
-      const existing = await existingInstance(clock)
-      const open = fixture.backend({ maxParallelism: MAX_PARALLELISM, path: existing.instance, restoreFrom: handles, clock, rescaleStrategy: strategy })
-      await expect(open).rejects.toBeInstanceOf(IncompatibleStateError)
-      await expect(open).rejects.toThrow(/disagree about state 'x': valueSerializer/)
-      await existing.unchanged()
-      const fresh = fixture.tempDir('fresh')
-      await expect(fixture.backend({ maxParallelism: MAX_PARALLELISM, path: fresh, restoreFrom: handles, clock, rescaleStrategy: strategy })).rejects.toBeInstanceOf(IncompatibleStateError)
-      expect(existsSync(fresh)).toBe(false)
-    }
+    // [0, 127]: the incremental handle (TTL 200) is the base.
+    const one = await fixture.backend({ maxParallelism: MAX_PARALLELISM, restoreFrom: handles, clock })
+    expect(one.restoredStates().find((state) => state.name === 'x')?.ttl.seconds).toBe(200)
+    const x = one.valueState('x', S.int32, { ttl: { seconds: 100 } })
+    expect(one.registeredStates().find((state) => state.name === 'x')?.ttl.seconds).toBe(100)
+    one.setCurrentKey('k0')
+    expect(x.value()).toBe(0)
+  })
+
+  it('aborted while writing the full stream’s key groups onto the installed base: the new instance directory is gone, the storage unchanged', async () => {
+    const clock = new ManualClock(T0)
+    const { handles } = await mixedCheckpoint(['incremental', 'full', 'incremental'], clock)
+    const storageFiles = listing(fixture.storageRoot())
+    const controller = new AbortController()
+    const instance = fixture.tempDir('aborted')
+    // Reports: the base clipped (43 key groups), the other incremental handle (85), then each of the stream's key groups.
+    const open = fixture.backend({
+      maxParallelism: MAX_PARALLELISM,
+      path: instance,
+      restoreFrom: handles,
+      clock,
+      signal: controller.signal,
+      onRestoreProgress: (progress) => {
+        if (progress.keyGroups >= 90) controller.abort()
+      },
+    })
+    await expect(open).rejects.toThrow(/abort/i)
+    expect(existsSync(instance)).toBe(false)
+    expect(listing(fixture.storageRoot())).toEqual(storageFiles)
   })
 
   it('a corrupt full stream among incremental handles: CorruptCheckpointError before the base is installed, nothing changed', async () => {
