@@ -10,7 +10,7 @@ import type { SnapshotMetadata } from '../snapshot/state-snapshot-meta'
 import { stateColumnFamilyOptions } from '../state/state-meta'
 import type { CheckpointStorage } from '../storage/checkpoint-storage'
 import type { FileRef } from '../storage/file-ref'
-import { checkStatesAgree, type RestoreProgress, type RestoreTarget } from './full-restore'
+import type { RestoreProgress, RestoreTarget } from './full-restore'
 import { fetchIncrementalCheckpoint } from './incremental-fetch'
 import { keyRangeOf } from './rescale-base'
 import { exportAndIngest } from './rescale-export'
@@ -69,7 +69,6 @@ export async function openCheckpoints(
       const columnFamilies = metadata.states.map((state) => ({ name: state.name, ...stateColumnFamilyOptions(state.kind, state.ttl.seconds) }))
       checkpoints.push({ handle, metadata, db: await RocksDB.open(directory, { readOnly: true, useMemoryBudget: false, columnFamilies, clock: options.clock }) })
     }
-    checkStatesAgree(checkpoints.map(({ handle, metadata }) => ({ name: handle.metadata.key, metadata })))
     return { checkpoints, close }
   } catch (error) {
     await close()
