@@ -1,13 +1,15 @@
 import { createHash, randomUUID } from 'node:crypto'
-import { mkdir, rm } from 'node:fs/promises'
+import { rm } from 'node:fs/promises'
 import path from 'node:path'
 import { CheckpointIdNotIncreasingError, ClosedError, IncompatibleStateError, KeyGroupOutOfRangeError, InterruptedRestoreError, KeyedStateError, LockedError } from './errors'
-import { checkStatesAgree, restoreFull, type RestoreProgress, type RestoreTarget } from './restore/full-restore'
-import { openCheckpoints, restoreIncrementalRescaled, restoreOntoBase, type OpenedCheckpoints, type RescaleStrategy } from './restore/incremental-rescale-restore'
-import { chooseBaseHandle, DEFAULT_RESCALE_OVERLAP_THRESHOLD } from './restore/rescale-base'
-import { removeDatabaseFiles, stageIncrementalRestore, type StagedIncrementalRestore } from './restore/incremental-restore'
+import type { RestoreProgress, RestoreTarget } from './restore/full-restore'
+import { applyHandleSet, chooseInstalledHandle, verifyHandleSet, type HandleSetOptions, type VerifiedHandleSet } from './restore/handle-set-restore'
+import type { RescaleStrategy } from './restore/incremental-rescale-restore'
+import { compactClippedRanges } from './restore/clip-compaction'
+import { DEFAULT_RESCALE_OVERLAP_THRESHOLD, type ClippedRange } from './restore/rescale-base'
+import { removeDatabaseFiles } from './restore/incremental-restore'
 import { planRestore } from './restore/restore-plan'
-import { parseKeyedStateHandle, type FullKeyedStateHandle, type IncrementalKeyedStateHandle, type KeyedStateHandle } from './snapshot/keyed-state-handle'
+import { parseKeyedStateHandle, type KeyedStateHandle } from './snapshot/keyed-state-handle'
 import { startFullSnapshot, type FullSnapshotSource, type SnapshotOptions } from './snapshot/full-snapshot'
 import { LocalCheckpoints } from './snapshot/incremental-local-checkpoints'
 import { IncrementalSharedFiles } from './snapshot/incremental-shared-files'
@@ -64,7 +66,7 @@ export interface KeyedStateBackendOptions<K> {
   clock?: ManualClock
   /**
    * Handles (as `snapshot()` returned them, or parsed from JSON) of one checkpoint to restore
-   * from: any number, with any key-group ranges, that together cover `keyGroupRange` exactly once
+   * from: any number, full and incremental alike, with any key-group ranges, that together cover `keyGroupRange` exactly once
    * (else InvalidHandleSetError); only the key groups of `keyGroupRange` are read. [] or absent
    * for a fresh start.
    */
@@ -181,6 +183,8 @@ export class KeyedStateBackend<K> implements StateContext<K> {
   private lastCompletedCheckpoint: number
   /** The highest id given to `snapshot`; -1 before the first. */
   private lastSnapshotId = -1
+  /** See `clipCompacted`. */
+  private clipCompaction: Promise<void> = Promise.resolve()
   /** Set once a restore began replacing the instance's states: a failure then drops what it wrote. */
   private restoreStarted = false
 
@@ -226,64 +230,54 @@ export class KeyedStateBackend<K> implements StateContext<K> {
       throw error
     }
     const workDirectory = path.join(options.path, WORK_DIRECTORY)
-    const sameRange = incrementalOfSameRange(handles, options.keyGroupRange)
-    // The installed base: the handle of the same range, or when rescaling, the best one to clip.
-    const base = sameRange ?? rescaleBase(handles, options)
-    const layout = { maxParallelism: options.maxParallelism, keySerializer: options.keySerializer.id }
-    let staged: StagedIncrementalRestore | undefined
-    let others: OpenedCheckpoints | undefined
+    const setOptions: HandleSetOptions = {
+      strategy: options.rescaleStrategy ?? 'ingest',
+      overlapThreshold: options.rescaleOverlapThreshold ?? DEFAULT_RESCALE_OVERLAP_THRESHOLD,
+      signal: options.signal,
+      onProgress: options.onRestoreProgress,
+      clock: options.clock,
+    }
+    // The handle installed as the database: the one of the same range, or when rescaling, the best one to clip.
+    const installed = chooseInstalledHandle(handles, options.keyGroupRange, setOptions)
+    let verified: VerifiedHandleSet | undefined
     let backend: KeyedStateBackend<K> | undefined
     try {
       await directory.checkStillMarked()
       await rm(workDirectory, { recursive: true, force: true })
-      if (base !== undefined) {
-        // Every handle is fetched and verified while the old database is still open.
-        if (base !== sameRange) {
-          const rest = handles.filter((handle): handle is IncrementalKeyedStateHandle => handle !== base)
-          others = await openCheckpoints({ ...layout, workDirectory }, rest, options.storage!, { signal: options.signal, clock: options.clock })
-        }
-        staged = await stageIncrementalRestore(
-          {
-            path: options.path,
-            workDirectory,
-            localDirectory: base === sameRange ? new LocalCheckpoints(options.path).directory(base.checkpointId) : undefined,
-            clock: options.clock,
-          },
-          layout,
-          base,
-          options.storage!,
-          { signal: options.signal },
-        )
-        if (others !== undefined) {
-          checkStatesAgree([base, ...others.checkpoints.map(({ handle }) => handle)].map((handle, i) => ({
-            name: handle.metadata.key,
-            metadata: i === 0 ? staged!.metadata : others!.checkpoints[i - 1]!.metadata,
-          })))
-        }
+      if (handles.length > 0) {
+        // Every handle is fetched and verified while the old database is still open and unchanged.
+        const localDirectory = installed?.sameRange === true ? new LocalCheckpoints(options.path).directory(installed.handle.checkpointId) : undefined
+        const instance = { path: options.path, workDirectory, localDirectory, clock: options.clock }
+        const layout = { maxParallelism: options.maxParallelism, keySerializer: options.keySerializer.id, workDirectory }
+        verified = await verifyHandleSet(instance, layout, handles, installed, options.storage!, setOptions)
+      }
+      if (verified?.base !== undefined) {
         await db.close()
-        db = await staged.install()
+        db = await verified.base.staged.install()
       }
       backend = new KeyedStateBackend(db, options, handles[0]?.checkpointId)
       // Under RocksDB's lock: state left by an earlier run is not part of any checkpoint.
-      if (staged !== undefined) backend.adoptInstalledCheckpoint(base!, staged.metadata.states, base === sameRange)
-      if (others !== undefined) {
-        await restoreOntoBase(backend.restoreTarget(), base!, others.checkpoints, { signal: options.signal, onProgress: options.onRestoreProgress, clock: options.clock })
-        await others.close()
-      } else if (staged === undefined && handles.length > 0) await backend.restore(handles, options)
-      else if (staged === undefined) await backend.dropStates()
+      let clipped: ClippedRange[] = []
+      if (verified === undefined) await backend.dropStates()
+      else clipped = await backend.applyRestore(verified, setOptions)
       // Local checkpoints of earlier runs belong to state this backend no longer holds; the one recovered from stays.
-      await backend.localCheckpoints.removeWhere((id) => !(staged?.local === true && id === sameRange!.checkpointId))
+      const recovered = verified?.base?.sameRange === true && verified.base.staged.local ? verified.base.handle.checkpointId : undefined
+      await backend.localCheckpoints.removeWhere((id) => id !== recovered)
+      await verified?.close()
       await rm(workDirectory, { recursive: true, force: true })
+      // Last, with no await after it: nothing of open waits for the compaction.
+      backend.clipCompaction = compactClippedRanges(backend.db, clipped, () => backend!.closed)
+      backend.clipCompaction.catch(() => undefined)
       return backend
     } catch (error) {
-      await others?.close().catch(() => undefined)
+      await verified?.close().catch(() => undefined)
       // Never leave a half-restored instance behind, nor remove anything this open did not create.
       if (backend?.restoreStarted) await backend.dropStates().catch(() => undefined)
       await rm(workDirectory, { recursive: true, force: true })
       // After an install the database files are neither the old state nor the new one.
       await directory.undo(async () => {
         await db.close().catch(() => undefined)
-        if (staged !== undefined) await removeDatabaseFiles(options.path)
+        if (verified?.base !== undefined) await removeDatabaseFiles(options.path)
       })
       throw error
     }
@@ -295,21 +289,32 @@ export class KeyedStateBackend<K> implements StateContext<K> {
     }
   }
 
-  /** Restores full handles, or incremental ones of other key-group ranges (rescaling) without a base. */
-  private async restore(handles: readonly KeyedStateHandle[], options: KeyedStateBackendOptions<K>): Promise<void> {
-    await mkdir(this.workDirectory, { recursive: true })
-    const target = this.restoreTarget()
-    const restoreOptions = { signal: options.signal, onProgress: options.onRestoreProgress }
-    try {
-      // planRestore admits one kind per set.
-      if (handles[0]!.kind === 'full') await restoreFull(target, handles as FullKeyedStateHandle[], options.storage!, restoreOptions)
-      else {
-        const strategy = options.rescaleStrategy ?? 'ingest'
-        await restoreIncrementalRescaled(target, handles as IncrementalKeyedStateHandle[], options.storage!, strategy, { ...restoreOptions, clock: options.clock })
-      }
-    } finally {
-      await rm(this.workDirectory, { recursive: true, force: true })
-    }
+  /**
+   * A restore's second phase (`applyHandleSet`), the installed base's states registered first. The
+   * restored handles' shared files the database holds byte for byte (an installed base's, clipped
+   * or not, and files ingested as they are) become the base of the next incremental checkpoint,
+   * which references their keys (in the storage areas of the backends that wrote them) instead of
+   * uploading them again. The storage keeps a key while any complete job checkpoint references it,
+   * whichever backend's area it is in, so retention deletes such a file only once no retained
+   * checkpoint of any worker uses it.
+   */
+  private async applyRestore(verified: VerifiedHandleSet, options: HandleSetOptions): Promise<ClippedRange[]> {
+    if (verified.base !== undefined) for (const state of verified.base.staged.metadata.states) this.restoreState(state)
+    const { restoredSharedFiles, clipped } = await applyHandleSet(this.restoreTarget(), verified, options)
+    this.sharedFiles.adopt(this.restoredCheckpointId!, restoredSharedFiles)
+    return clipped
+  }
+
+  /**
+   * Settles once the background compaction of the key ranges a rescaled restore clipped has
+   * finished (at once when nothing was clipped): the range tombstones are then gone, and the disk
+   * space the base's keys outside this backend's range held is back. It runs on RocksDB's threads
+   * after `open` returned, never blocking it or the event loop; `close()` stops it before its next
+   * range (and waits for the one running). Rejects with the error that stopped it: the tombstones
+   * then stay, which costs disk space and reads, never correctness; nothing else observes it.
+   */
+  get clipCompacted(): Promise<void> {
+    return this.clipCompaction
   }
 
   /** @internal What a restore writes into: this backend's database, range and state registry. */
@@ -326,17 +331,6 @@ export class KeyedStateBackend<K> implements StateContext<K> {
       restoreState: (meta) => this.restoreState(meta),
       workDirectory: this.workDirectory,
     }
-  }
-
-  /**
-   * The database is an incremental checkpoint's (`stageIncrementalRestore`): its recorded states
-   * are registered on their column families. Unless it is about to be clipped (`sameRange` false:
-   * a rescaling base), its shared files are the base of the next checkpoint, which references them
-   * instead of uploading them again.
-   */
-  private adoptInstalledCheckpoint(handle: IncrementalKeyedStateHandle, states: readonly SnapshotStateMeta[], sameRange: boolean): void {
-    for (const state of states) this.restoreState(state)
-    if (sameRange) this.sharedFiles.adopt(handle.checkpointId, handle.sharedFiles)
   }
 
   /** A state recorded in a snapshot: registered with its recorded layout and TTL, serializers bound later. */
@@ -897,19 +891,6 @@ function checkOptions<K>(options: KeyedStateBackendOptions<K>): KeyedStateHandle
   const handles = (options.restoreFrom ?? []).map(parseKeyedStateHandle)
   if (handles.length > 0 && options.storage === undefined) throw new TypeError("restoreFrom needs the storage its files are in (option 'storage')")
   return planRestore(handles, options.keyGroupRange)
-}
-
-/** The handle of an incremental restore that keeps its files: one incremental handle of exactly `range`. */
-function incrementalOfSameRange(handles: readonly KeyedStateHandle[], range: KeyGroupRange): IncrementalKeyedStateHandle | undefined {
-  const [only] = handles
-  if (handles.length !== 1 || only!.kind !== 'incremental') return undefined
-  return only!.keyGroupRange.start === range.start && only!.keyGroupRange.end === range.end ? only : undefined
-}
-
-/** The base a rescaled incremental restore installs and clips (strategy 'ingest'), if any qualifies. */
-function rescaleBase(handles: readonly KeyedStateHandle[], options: KeyedStateBackendOptions<unknown>): IncrementalKeyedStateHandle | undefined {
-  if ((options.rescaleStrategy ?? 'ingest') !== 'ingest') return undefined
-  return chooseBaseHandle(handles, options.keyGroupRange, options.rescaleOverlapThreshold ?? DEFAULT_RESCALE_OVERLAP_THRESHOLD)
 }
 
 function isCheckpointStorage(value: unknown): value is CheckpointStorage {

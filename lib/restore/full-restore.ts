@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises'
+import { mkdir, mkdtemp, rm } from 'node:fs/promises'
 import path from 'node:path'
 import { CorruptCheckpointError, IncompatibleStateError } from '../errors'
 import { FullSnapshotReader } from '../format/full-snapshot-reader'
@@ -29,54 +29,74 @@ export interface RestoreProgress {
 }
 
 /** One handle's stream, fetched, verified and opened, with its checked header. */
-interface VerifiedSnapshot {
+export interface VerifiedSnapshot {
   handle: FullKeyedStateHandle
   reader: FullSnapshotReader
   metadata: SnapshotMetadata
 }
 
+/** Full snapshots verified by `verifyFullSnapshots`; `close` closes their readers and removes their downloads. */
+export interface VerifiedSnapshots {
+  snapshots: VerifiedSnapshot[]
+  close(): Promise<void>
+}
+
 const BATCH_BYTES = 4 << 20
 
 /**
- * Restores full snapshots from `handles` (as `planRestore` selected them: together they cover the
- * target's range exactly once). In phases, so that nothing is written before everything a restore
- * trusts is checked: (1) every stream is fetched, verified against its SHA-256 and its header
- * checked, against its handle, the target and the other handles; (2) the target is cleared and
- * the recorded states are registered; (3) the key groups of the target's range are read from their offsets (the others
- * are never read) and written in write batches with their raw values, so every entry keeps its
- * original TTL write time. Any number of handles with any ranges: that is rescaling. `signal` is
- * checked between steps of every phase; the caller removes what a failed restore wrote.
+ * A full restore's first phase: every stream of `handles` fetched (into a directory under
+ * `target.workDirectory` unless the storage has it locally), verified against its SHA-256, and
+ * its header checked against its handle (checkpoint, key groups, the stream's own key-group index)
+ * and the target's layout. Nothing of the target changes. On failure, what was opened is closed
+ * and removed.
  */
-export async function restoreFull(
-  target: RestoreTarget,
+export async function verifyFullSnapshots(
+  target: Pick<RestoreTarget, 'maxParallelism' | 'keySerializer' | 'workDirectory'>,
   handles: readonly FullKeyedStateHandle[],
   storage: CheckpointStorage,
-  options: { signal?: AbortSignal; onProgress?: (progress: RestoreProgress) => void } = {},
-): Promise<RestoreProgress> {
-  const progress: RestoreProgress = { entries: 0, keyGroups: 0 }
-  const downloads = await mkdtemp(path.join(target.workDirectory, 'restore-'))
+  options: { signal?: AbortSignal } = {},
+): Promise<VerifiedSnapshots> {
   const snapshots: VerifiedSnapshot[] = []
+  let downloads: string | undefined
+  const close = async () => {
+    await Promise.all(snapshots.splice(0).map(({ reader }) => reader.close()))
+    if (downloads !== undefined) await rm(downloads, { recursive: true, force: true })
+  }
   try {
+    await mkdir(target.workDirectory, { recursive: true })
+    downloads = await mkdtemp(path.join(target.workDirectory, 'restore-'))
     for (const handle of handles) {
       options.signal?.throwIfAborted()
       snapshots.push(await verifiedSnapshot(target, handle, storage, downloads, options.signal))
     }
-    checkStatesAgree(snapshots.map(({ handle, metadata }) => ({ name: handle.stream.key, metadata })))
-    options.signal?.throwIfAborted()
-    await target.clear()
-    const families = snapshots.map(({ metadata }) => new Map(metadata.states.map((state) => [state.kvStateId, target.restoreState(state)])))
-    for (const [i, snapshot] of snapshots.entries()) {
-      await restoreKeyGroups(target, snapshot, families[i]!, progress, options)
-    }
-  } finally {
-    await Promise.all(snapshots.map(({ reader }) => reader.close()))
-    await rm(downloads, { recursive: true, force: true })
+    return { snapshots, close }
+  } catch (error) {
+    await close()
+    throw error
   }
-  return progress
+}
+
+/**
+ * A full restore's second phase, once every handle of the restore is verified and the target
+ * cleared (or its base installed): registers each snapshot's states, then reads the key groups of
+ * the target's range from their offsets (the others are never read) and writes them in write
+ * batches with their raw values, so every entry keeps its original TTL write time. `signal` is
+ * checked between key groups; the caller removes what a failed restore wrote.
+ */
+export async function restoreFullKeyGroups(
+  target: RestoreTarget,
+  snapshots: readonly VerifiedSnapshot[],
+  progress: RestoreProgress,
+  options: { signal?: AbortSignal; onProgress?: (progress: RestoreProgress) => void } = {},
+): Promise<void> {
+  const families = snapshots.map(({ metadata }) => new Map(metadata.states.map((state) => [state.kvStateId, target.restoreState(state)])))
+  for (const [i, snapshot] of snapshots.entries()) {
+    await restoreKeyGroups(target, snapshot, families[i]!, progress, options)
+  }
 }
 
 async function verifiedSnapshot(
-  target: RestoreTarget,
+  target: Pick<RestoreTarget, 'maxParallelism' | 'keySerializer'>,
   handle: FullKeyedStateHandle,
   storage: CheckpointStorage,
   directory: string,

@@ -9,9 +9,10 @@ import type { IncrementalKeyedStateHandle } from '../snapshot/keyed-state-handle
 import type { SnapshotMetadata } from '../snapshot/state-snapshot-meta'
 import { stateColumnFamilyOptions } from '../state/state-meta'
 import type { CheckpointStorage } from '../storage/checkpoint-storage'
-import { checkStatesAgree, type RestoreProgress, type RestoreTarget } from './full-restore'
+import type { FileRef } from '../storage/file-ref'
+import type { RestoreProgress, RestoreTarget } from './full-restore'
 import { fetchIncrementalCheckpoint } from './incremental-fetch'
-import { clipToKeyGroupRange, keyRangeOf } from './rescale-base'
+import { keyRangeOf } from './rescale-base'
 import { exportAndIngest } from './rescale-export'
 import { ingestFilesAsIs } from './rescale-ingest-as-is'
 
@@ -68,7 +69,6 @@ export async function openCheckpoints(
       const columnFamilies = metadata.states.map((state) => ({ name: state.name, ...stateColumnFamilyOptions(state.kind, state.ttl.seconds) }))
       checkpoints.push({ handle, metadata, db: await RocksDB.open(directory, { readOnly: true, useMemoryBudget: false, columnFamilies, clock: options.clock }) })
     }
-    checkStatesAgree(checkpoints.map(({ handle, metadata }) => ({ name: handle.metadata.key, metadata })))
     return { checkpoints, close }
   } catch (error) {
     await close()
@@ -82,6 +82,8 @@ export async function openCheckpoints(
  * write times and list elements' times are kept: `ingest` takes a checkpoint's SST files as they
  * are where that is exact and the RocksDB in use can (`ingestFilesAsIs`), else exports the entries
  * into SST files and ingests those; `copy` writes them key by key in write batches (the original's way, the baseline).
+ * Returns the files ingested as they are: their names in the target, with the shared file of the
+ * checkpoint each is (byte for byte).
  */
 export async function bringInKeyGroups(
   target: RestoreTarget,
@@ -89,7 +91,8 @@ export async function bringInKeyGroups(
   strategy: RescaleStrategy,
   progress: RestoreProgress,
   options: RescaleOptions = {},
-): Promise<void> {
+): Promise<Record<string, FileRef>> {
+  const ingestedAsIs: Record<string, FileRef> = {}
   for (const checkpoint of checkpoints) {
     const families = checkpoint.metadata.states.map((state) => ({ name: state.name, cf: target.restoreState(state) }))
     const range = KeyGroupRange.fromJSON(checkpoint.handle.keyGroupRange).intersection(target.keyGroupRange)
@@ -98,8 +101,13 @@ export async function bringInKeyGroups(
       options.signal?.throwIfAborted()
       const iterator = checkpoint.db.columnFamily(name).iterator({ ...bounds, raw: true, fillCache: false })
       try {
-        if (strategy === 'copy') await copyEntries(target, cf, iterator, progress, options.signal)
-        else if (!(await ingestFilesAsIs(target, cf, checkpoint.db, name, bounds, progress))) await exportAndIngest(target, cf, iterator, progress, options.signal)
+        if (strategy === 'copy') {
+          await copyEntries(target, cf, iterator, progress, options.signal)
+          continue
+        }
+        const asIs = await ingestFilesAsIs(target, cf, checkpoint.db, name, bounds, progress)
+        if (asIs === undefined) await exportAndIngest(target, cf, iterator, progress, options.signal)
+        for (const [local, source] of asIs ?? []) ingestedAsIs[local] = checkpoint.handle.sharedFiles[source]!
       } finally {
         iterator.close()
       }
@@ -107,6 +115,7 @@ export async function bringInKeyGroups(
     progress.keyGroups += range.numberOfKeyGroups
     options.onProgress?.(progress)
   }
+  return ingestedAsIs
 }
 
 /** The entries `iterator` yields, written into `cf` in write batches with their raw values. */
@@ -127,48 +136,4 @@ async function copyEntries(target: RestoreTarget, cf: ColumnFamily, iterator: It
   } finally {
     batch.close()
   }
-}
-
-/**
- * Restores incremental checkpoints into a key-group range other than theirs, with no base
- * installed (none qualified, or strategy `copy`): everything fetched and verified before
- * `target.clear()`, then every handle's key groups brought in. The caller removes what a failed
- * restore wrote.
- */
-export async function restoreIncrementalRescaled(
-  target: RestoreTarget,
-  handles: readonly IncrementalKeyedStateHandle[],
-  storage: CheckpointStorage,
-  strategy: RescaleStrategy,
-  options: RescaleOptions = {},
-): Promise<RestoreProgress> {
-  const progress: RestoreProgress = { entries: 0, keyGroups: 0 }
-  const opened = await openCheckpoints(target, handles, storage, options)
-  try {
-    options.signal?.throwIfAborted()
-    await target.clear()
-    await bringInKeyGroups(target, opened.checkpoints, strategy, progress, options)
-  } finally {
-    await opened.close()
-  }
-  return progress
-}
-
-/**
- * Completes a rescaled restore whose base (`stageIncrementalRestore` of `base`) is installed as
- * the target's database with its states registered: clips it to the target's range, then brings
- * in the target's key groups of the other handles, opened by `openCheckpoints`.
- */
-export async function restoreOntoBase(
-  target: RestoreTarget,
-  base: IncrementalKeyedStateHandle,
-  others: readonly OpenedCheckpoint[],
-  options: RescaleOptions = {},
-): Promise<RestoreProgress> {
-  const progress: RestoreProgress = { entries: 0, keyGroups: 0 }
-  await clipToKeyGroupRange(target.db, target.keyGroupRange, target.maxParallelism, options.signal)
-  progress.keyGroups += KeyGroupRange.fromJSON(base.keyGroupRange).intersection(target.keyGroupRange).numberOfKeyGroups
-  options.onProgress?.(progress)
-  await bringInKeyGroups(target, others, 'ingest', progress, options)
-  return progress
 }

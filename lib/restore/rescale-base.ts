@@ -1,5 +1,6 @@
 import { keyGroupPrefixBytes, writeKeyGroupPrefix, type KeyGroupPrefixBytes } from '../keygroups/key-group-prefix'
 import { KeyGroupRange } from '../keygroups/key-group-range'
+import type { ColumnFamily } from '../native/column-family'
 import type { RocksDB } from '../native/rocksdb'
 import type { IncrementalKeyedStateHandle, KeyedStateHandle } from '../snapshot/keyed-state-handle'
 
@@ -59,16 +60,36 @@ export function rangesOutside(range: KeyGroupRange, maxParallelism: number): [Bu
 /**
  * Flink's `clipDBWithKeyGroupRange`: removes every key outside `range` from every column family of
  * the installed base. Files wholly outside are dropped first (`deleteFilesInRange`: their disk
- * space comes back at once, and the range tombstones that follow cover less), then a `deleteRange`
- * per side hides the rest, which compaction drops later.
+ * space comes back at once), then a `deleteRange` hides the rest of a side, which compaction drops
+ * later. A side no file reaches into any more needs no range tombstone, and gets none: tombstones
+ * cost reads until compacted, make the next flush rewrite the files they overlap, and a column
+ * family holding one cannot take other handles' files as they are. Returns the key ranges that got
+ * a tombstone, per column family: what compacting reclaims.
  */
-export async function clipToKeyGroupRange(db: RocksDB, range: KeyGroupRange, maxParallelism: number, signal?: AbortSignal): Promise<void> {
+export async function clipToKeyGroupRange(db: RocksDB, range: KeyGroupRange, maxParallelism: number, signal?: AbortSignal): Promise<ClippedRange[]> {
   const outside = rangesOutside(range, maxParallelism)
+  const clipped: ClippedRange[] = []
   for (const cf of db.columnFamilies()) {
     for (const [begin, end] of outside) {
       signal?.throwIfAborted()
       await db.deleteFilesInRange(cf, begin, end)
+      const reached = db.liveFiles().some((file) => file.columnFamily === cf.name && file.smallestKey.compare(end) < 0 && file.largestKey.compare(begin) >= 0)
+      if (!reached && holdsNothingInMemory(db, cf)) continue
       cf.deleteRange(begin, end)
+      clipped.push({ cf, begin, end })
     }
   }
+  return clipped
+}
+
+/** A key range of one column family that clipping hid behind a range tombstone. */
+export interface ClippedRange {
+  cf: ColumnFamily
+  begin: Buffer
+  end: Buffer
+}
+
+/** Whether `cf`'s memtables are empty: everything it holds is in its live files. */
+export function holdsNothingInMemory(db: RocksDB, cf: ColumnFamily): boolean {
+  return ['rocksdb.num-entries-active-mem-table', 'rocksdb.num-entries-imm-mem-tables'].every((property) => db.getProperty(property, cf) === '0')
 }

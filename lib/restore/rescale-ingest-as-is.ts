@@ -1,7 +1,9 @@
+import { stat } from 'node:fs/promises'
 import path from 'node:path'
 import type { ColumnFamily } from '../native/column-family'
 import { RocksDB, type LiveFile } from '../native/rocksdb'
 import type { RestoreProgress, RestoreTarget } from './full-restore'
+import { holdsNothingInMemory } from './rescale-base'
 
 /**
  * Ingests the SST files of column family `name` of an opened checkpoint into `cf` as they are,
@@ -9,8 +11,10 @@ import type { RestoreProgress, RestoreTarget } from './full-restore'
  * keys lie in `bounds` (no hidden keys of other key groups come along), every key is at sequence
  * number 0 with no deletions (what a bottommost compaction leaves: nothing in them can shadow or
  * be shadowed by the target's entries), the files overlap neither each other nor any file of
- * `cf`, and `cf` holds nothing in memory. Returns false, having done nothing, when any of that
- * does not hold: the caller then exports the entries instead.
+ * `cf`, and `cf` holds nothing in memory. Returns undefined, having done nothing, when any of that
+ * does not hold: the caller then exports the entries instead. Else returns which file of the
+ * target (by name) each ingested file became: the same file (RocksDB links it and, with no global
+ * sequence number to write, never changes it), found by its inode; a file RocksDB had to copy is left out.
  */
 export async function ingestFilesAsIs(
   target: RestoreTarget,
@@ -19,22 +23,27 @@ export async function ingestFilesAsIs(
   name: string,
   bounds: { gte: Buffer; lt: Buffer },
   progress: RestoreProgress,
-): Promise<boolean> {
-  if (!RocksDB.canIngestDbGeneratedFiles) return false
+): Promise<Map<string, string> | undefined> {
+  if (!RocksDB.canIngestDbGeneratedFiles) return undefined
   const files = source.liveFiles().filter((file) => file.columnFamily === name)
   const exact = files.every(
     (file) => file.smallestSeqno === 0 && file.largestSeqno === 0 && file.deletions === 0 && file.smallestKey.compare(bounds.gte) >= 0 && file.largestKey.compare(bounds.lt) < 0,
   )
   const existing = target.db.liveFiles().filter((file) => file.columnFamily === cf.name)
-  const inMemory = ['rocksdb.num-entries-active-mem-table', 'rocksdb.num-entries-imm-mem-tables'].some((property) => target.db.getProperty(property, cf) !== '0')
-  if (files.length === 0 || !exact || inMemory || overlapping([...files, ...existing])) return false
-  await target.db.ingest(
-    cf,
-    files.map((file) => path.join(file.directory, file.name)),
-    { moveFiles: true, dbGeneratedFiles: true },
-  )
+  if (files.length === 0 || !exact || !holdsNothingInMemory(target.db, cf) || overlapping([...files, ...existing])) return undefined
+  const paths = files.map((file) => path.join(file.directory, file.name))
+  const sources = new Map<number, string>()
+  for (const [i, file] of paths.entries()) sources.set((await stat(file)).ino, files[i]!.name)
+  await target.db.ingest(cf, paths, { moveFiles: true, dbGeneratedFiles: true })
   progress.entries += files.reduce((sum, file) => sum + file.entries, 0)
-  return true
+  const before = new Set(existing.map((file) => file.name))
+  const ingested = new Map<string, string>()
+  for (const file of target.db.liveFiles()) {
+    if (file.columnFamily !== cf.name || before.has(file.name)) continue
+    const source = sources.get((await stat(path.join(file.directory, file.name))).ino)
+    if (source !== undefined) ingested.set(file.name, source)
+  }
+  return ingested
 }
 
 /** Whether any two of `files` have overlapping key ranges. */

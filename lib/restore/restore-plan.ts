@@ -4,7 +4,8 @@ import type { KeyedStateHandle } from '../snapshot/keyed-state-handle'
 
 /**
  * The handles a restore of `range` reads, after checking that together they are one checkpoint
- * (one checkpoint id, one job where handles name theirs) whose ranges cover every key group of
+ * (one checkpoint id, one job where handles name theirs; full and incremental handles alike)
+ * whose ranges cover every key group of
  * `range` exactly once. Handles of other workers' key groups are part of a valid set and are
  * simply not read. Anything else is an `InvalidHandleSetError` naming the key groups or ids.
  */
@@ -14,8 +15,6 @@ export function planRestore<H extends KeyedStateHandle>(handles: readonly H[], r
   if (checkpointIds.size > 1) {
     throw new InvalidHandleSetError(`the handles belong to different checkpoints (${[...checkpointIds].sort((a, b) => a - b).join(', ')}): restore one checkpoint`)
   }
-  const kinds = new Set(handles.map((handle) => handle.kind))
-  if (kinds.size > 1) throw new InvalidHandleSetError('the handles mix full and incremental snapshots: restore handles of one kind (a savepoint, or one incremental checkpoint)')
   const jobIds = new Set(handles.flatMap((handle) => (handle.jobId === undefined ? [] : [handle.jobId])))
   if (jobIds.size > 1) throw new InvalidHandleSetError(`the handles belong to different jobs (${[...jobIds].join(', ')})`)
   // How many handles cover each key group of the range.

@@ -1,7 +1,7 @@
-import { existsSync, readdirSync, writeFileSync } from 'node:fs'
+import { readdirSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { InvalidHandleSetError, KeyGroupRange, ManualClock, Serializers as S, type KeyedStateBackend, type KeyedStateHandle } from '../../lib'
+import { KeyGroupRange, ManualClock, Serializers as S, type KeyedStateBackend, type KeyedStateHandle } from '../../lib'
 import { incremental, MAX_PARALLELISM, rawDump, useIncrementalFixture, withoutHeapTimers } from '../snapshot/incremental-fixture'
 
 const fixture = useIncrementalFixture()
@@ -161,17 +161,5 @@ describe('incremental restore', () => {
     const merged = await fixture.backend({ restoreFrom: handles, clock })
     expect(timers(merged, 'heap').numEventTimeTimers()).toBe(50)
     expect(withoutHeapTimers(rawDump(merged))).toEqual(dump)
-  })
-
-  it('a set mixing full and incremental handles is an InvalidHandleSetError before anything is touched', async () => {
-    // Two workers of one checkpoint, one taking a full snapshot and one an incremental one.
-    const left = await fixture.backend({ range: new KeyGroupRange(0, 63) })
-    const right = await fixture.backend({ range: new KeyGroupRange(64, 127) })
-    const handles = [await left.snapshot(1, { type: 'full' }), await right.snapshot(1)]
-    const instance = fixture.tempDir('mixed')
-    const open = fixture.backend({ path: instance, restoreFrom: handles })
-    await expect(open).rejects.toBeInstanceOf(InvalidHandleSetError)
-    await expect(open).rejects.toThrow(/mix full and incremental/)
-    expect(existsSync(instance)).toBe(false)
   })
 })

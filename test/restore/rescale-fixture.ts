@@ -103,6 +103,14 @@ export function contents(backend: KeyedStateBackend<string>): Record<string, str
   return dump
 }
 
+/** The workers' entries together, per column family, in key order. */
+export function union(parts: Record<string, string[]>[]): Record<string, string[]> {
+  const all: Record<string, string[]> = {}
+  for (const part of parts) for (const [name, entries] of Object.entries(part)) (all[name] ??= []).push(...entries)
+  for (const entries of Object.values(all)) entries.sort()
+  return all
+}
+
 /** Every raw key of every column family of `backend` whose key group lies outside its range, counted. */
 export function keysOutsideRange(backend: KeyedStateBackend<string>): { outside: number; scanned: number } {
   const prefixBytes = keyGroupPrefixBytes(backend.maxParallelism)

@@ -10,6 +10,7 @@ import {
   TTL,
   ROUND_GAP,
   timerServices,
+  union,
   useRescaleFixture,
   writeState,
 } from './rescale-fixture'
@@ -40,14 +41,6 @@ async function rescale(maxParallelism: number, handles: KeyedStateHandle[], para
     await fixture.close(worker)
   }
   return step
-}
-
-/** The workers' entries together, per column family, in key order. */
-function union(parts: Record<string, string[]>[]): Record<string, string[]> {
-  const all: Record<string, string[]> = {}
-  for (const part of parts) for (const [name, entries] of Object.entries(part)) (all[name] ??= []).push(...entries)
-  for (const entries of Object.values(all)) entries.sort()
-  return all
 }
 
 describe.each([128, 4096])('rescaling incremental checkpoints, maxParallelism %i', (maxParallelism) => {
