@@ -19,6 +19,7 @@
         "native/iterator.cc",
         "native/memory_budget.cc",
         "native/snapshot.cc",
+        "native/snapshot_stream.cc",
         "native/sst_writer.cc",
         "native/write_batch.cc"
       ],

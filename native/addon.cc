@@ -16,6 +16,7 @@
 #include "iterator.h"
 #include "memory_budget.h"
 #include "snapshot.h"
+#include "snapshot_stream.h"
 #include "sst_writer.h"
 #include "write_batch.h"
 
@@ -85,6 +86,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("Snapshot", snapshot);
   exports.Set("WriteBatch", batch);
   exports.Set("SstWriter", sstWriter);
+  exports.Set("SnapshotStream", SnapshotStream::Init(env));
   exports.Set("ManualClock", ManualClock::Init(env));
   exports.Set("listColumnFamilies", Napi::Function::New<ListColumnFamilies>(env, "listColumnFamilies"));
   exports.Set("memoryBudget", Napi::Function::New<MemoryBudgetFunction>(env, "memoryBudget"));

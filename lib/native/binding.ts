@@ -113,6 +113,31 @@ export interface NativeDatabase {
   deleteFilesInRange(cf: number, begin: Uint8Array, end: Uint8Array): Promise<void>
 }
 
+/** One chunk of a full-snapshot stream's body, framed natively (native/snapshot_stream.h). */
+export interface NativeSnapshotChunk {
+  bytes: Buffer
+  /** [offset in bytes, key group, ...]: where key groups start. */
+  starts: number[]
+  /** Entries and key + value bytes read since the previous chunk. */
+  entries: number
+  dataBytes: number
+  /** The last chunk. */
+  ended: boolean
+}
+
+export interface NativeSnapshotStream {
+  next(): Promise<NativeSnapshotChunk>
+  close(): void
+}
+
+export interface NativeSnapshotSource {
+  kvStateId: number
+  /** A column family id to read on the snapshot, or */
+  family?: number
+  /** sorted entries as [key, value, key, value, ...]. */
+  entries?: Uint8Array[]
+}
+
 export interface NativeManualClock {
   set(seconds: number): void
   now(): number
@@ -127,6 +152,11 @@ export interface NativeMemoryBudget {
 export interface NativeBinding {
   Database: new () => NativeDatabase
   ManualClock: new (seconds: number) => NativeManualClock
+  SnapshotStream: new (
+    snapshot: NativeSnapshot,
+    sources: NativeSnapshotSource[],
+    options: { prefixBytes: 1 | 2; frameBytes: number; chunkBytes: number },
+  ) => NativeSnapshotStream
   listColumnFamilies(path: string): Promise<string[]>
   memoryBudget(options?: { bytes: number; writeBufferRatio?: number } | null): NativeMemoryBudget | null
   setErrorFactory(factory: (code: string, message: string) => Error): void
