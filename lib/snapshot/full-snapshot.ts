@@ -50,7 +50,7 @@ export interface FullSnapshotSource {
 }
 
 /** Body bytes the native stream frames per chunk: whole compression frames, so a chunk compresses in parallel. */
-const CHUNK_BYTES = 4 * FRAME_BYTES
+const CHUNK_BYTES = 8 * FRAME_BYTES
 
 /**
  * A full snapshot in two parts. `start` is the short synchronous part: one RocksDB snapshot
