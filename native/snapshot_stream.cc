@@ -12,8 +12,6 @@ static constexpr uint32_t kEndOfKeyGroup = 0xffff;
 static constexpr uint32_t kMaxKvStateId = 0x7fff;
 static constexpr char kMetaDataFollowsFlag = char(0x80);
 static constexpr size_t kMaxEntryPart = 0x7fffffff;
-// Read ahead in large steps: a snapshot reads every SST file from start to end once.
-static constexpr size_t kReadaheadBytes = 2 << 20;
 
 Napi::Function SnapshotStream::Init(Napi::Env env) {
   return DefineClass(env, "SnapshotStream",
@@ -66,7 +64,6 @@ SnapshotStream::SnapshotStream(const Napi::CallbackInfo& info) : ObjectWrap(info
   rocksdb::ReadOptions read;
   read.snapshot = snapshot_.get();
   read.fill_cache = false;
-  read.readahead_size = kReadaheadBytes;
   for (Source& source : parsed) {
     if (source.family.handle() != nullptr) source.iterator.reset(db->base()->NewIterator(read, source.family.handle()));
   }
