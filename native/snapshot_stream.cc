@@ -1,5 +1,7 @@
 #include "snapshot_stream.h"
 
+#include <cstring>
+
 #include "args.h"
 #include "async.h"
 #include "errors.h"
@@ -193,13 +195,19 @@ size_t SnapshotStream::CutPoint() const {
   return size_t(groupStart_ + (end - groupStart_) / frameBytes_ * frameBytes_ - emitted_);
 }
 
-// { bytes, starts: [offset in bytes, key group, ...], entries, dataBytes, ended }
-Napi::Value SnapshotStream::TakeChunk(Napi::Env env) {
+// { length, bytes (only when the chunk did not fit into `target`), starts: [offset, key group, ...],
+// entries, dataBytes, ended }
+Napi::Value SnapshotStream::TakeChunk(Napi::Env env, Napi::Buffer<char> target) {
   if (db_ == nullptr) ThrowClosed(env, "SnapshotStream");  // closed while the fill ran
   const size_t cut = CutPoint();
   const uint64_t cutAt = emitted_ + cut;
   Napi::Object chunk = Napi::Object::New(env);
-  chunk.Set("bytes", Napi::Buffer<char>::Copy(env, buffer_.data(), cut));
+  chunk.Set("length", double(cut));
+  if (cut <= target.Length()) {
+    if (cut > 0) std::memcpy(target.Data(), buffer_.data(), cut);
+  } else {
+    chunk.Set("bytes", Napi::Buffer<char>::Copy(env, buffer_.data(), cut));  // an entry larger than the target
+  }
   Napi::Array starts = Napi::Array::New(env);
   size_t taken = 0;
   for (; taken < starts_.size() && starts_[taken] < cutAt; taken += 2) {
@@ -221,9 +229,10 @@ namespace {
 
 struct NextWork : WorkBase {
   SnapshotStream* stream;
+  Napi::Reference<Napi::Buffer<char>> target;  // filled on the main thread, once the fill is done
   rocksdb::Status Execute() { return stream->Fill(); }
   void Finished(Napi::Env, const rocksdb::Status&) { stream->AsyncFinished(); }
-  Napi::Value Result(Napi::Env env) { return stream->TakeChunk(env); }
+  Napi::Value Result(Napi::Env env) { return stream->TakeChunk(env, target.Value()); }
 };
 
 }  // namespace
@@ -233,6 +242,8 @@ Napi::Value SnapshotStream::Next(const Napi::CallbackInfo& info) {
   CheckUsable(env);
   NextWork work;
   work.stream = this;
+  BytesArg(info[0], "target");
+  work.target = Napi::Persistent(info[0].As<Napi::Buffer<char>>());
   Napi::Promise promise = RunAsync(env, db_, Value(), "rocksdb-keyed-state:snapshotStream", std::move(work));
   busy_ = true;
   return promise;

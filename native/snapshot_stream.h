@@ -2,7 +2,7 @@
 // natively: one iterator per state on one RocksDB snapshot, merged by (key group, kvStateId, key)
 // and framed (kvStateIds, length-prefixed pairs, the 0x80 flag, 0xFFFF ends) straight into a
 // chunk buffer on the thread pool, so JS never touches an entry. JS pulls chunks one at a time
-// (`next()`), which bounds the memory to one chunk plus what JS still holds.
+// (`next(target)`) into buffers it reuses: memory stays at a few chunks, with no garbage per chunk.
 #pragma once
 
 #include <napi.h>
@@ -29,7 +29,8 @@ class SnapshotStream : public Napi::ObjectWrap<SnapshotStream>, public Resource 
   void ReleaseResource() override;
   // Appends entries to the chunk until it holds about chunkBytes; runs on the thread pool.
   rocksdb::Status Fill();
-  Napi::Value TakeChunk(Napi::Env env);
+  // Moves the chunk's bytes into `target` (the caller's reused buffer), on the main thread.
+  Napi::Value TakeChunk(Napi::Env env, Napi::Buffer<char> target);
   void AsyncFinished();
 
  private:

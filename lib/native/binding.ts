@@ -115,7 +115,10 @@ export interface NativeDatabase {
 
 /** One chunk of a full-snapshot stream's body, framed natively (native/snapshot_stream.h). */
 export interface NativeSnapshotChunk {
-  bytes: Buffer
+  /** The chunk's bytes, at the start of the target buffer given to `next`, */
+  length: number
+  /** or here when they did not fit into it. */
+  bytes?: Buffer
   /** [offset in bytes, key group, ...]: where key groups start. */
   starts: number[]
   /** Entries and key + value bytes read since the previous chunk. */
@@ -126,7 +129,8 @@ export interface NativeSnapshotChunk {
 }
 
 export interface NativeSnapshotStream {
-  next(): Promise<NativeSnapshotChunk>
+  /** Frames the next chunk and copies it into `target`, which must not be touched until this settles. */
+  next(target: Buffer): Promise<NativeSnapshotChunk>
   close(): void
 }
 

@@ -51,6 +51,8 @@ export interface FullSnapshotSource {
 
 /** Body bytes the native stream frames per chunk: whole compression frames, so a chunk compresses in parallel. */
 const CHUNK_BYTES = 8 * FRAME_BYTES
+/** A chunk ends past CHUNK_BYTES by its last entry; larger entries come in a buffer of their own. */
+const CHUNK_SLACK = 64 * 1024
 
 /**
  * A full snapshot in two parts. `start` is the short synchronous part: one RocksDB snapshot
@@ -103,16 +105,22 @@ async function writeAndUpload(
   })
   try {
     const progress: SnapshotProgress = { entries: 0, keyGroups: 0, bytes: 0 }
-    let next = stream.next()
+    // Chunk i is framed into buffers[i % 3] while chunk i - 1 is compressed and written and
+    // chunk i - 2's write has ended (addEncoded returns only then): three buffers, reused.
+    const buffers = Array.from({ length: 3 }, () => Buffer.allocUnsafe(CHUNK_BYTES + CHUNK_SLACK))
+    let filled = 0
+    let next = stream.next(buffers[0]!)
     for (;;) {
       signal?.throwIfAborted()
       const chunk = await next
+      const bytes = chunk.bytes ?? buffers[filled % 3]!.subarray(0, chunk.length)
+      filled++
       if (!chunk.ended) {
-        next = stream.next()
+        next = stream.next(buffers[filled % 3]!)
         // An abort or a failed write stops the loop before it awaits this one.
         next.catch(() => undefined)
       }
-      await writer.addEncoded(chunk.bytes, chunk.starts)
+      await writer.addEncoded(bytes, chunk.starts)
       progress.entries += chunk.entries
       progress.bytes += chunk.dataBytes
       progress.keyGroups += chunk.starts.length / 2

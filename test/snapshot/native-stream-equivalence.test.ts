@@ -116,6 +116,8 @@ describe('native full-snapshot stream', () => {
     ['2-byte prefixes, many key groups', { seed: 11, maxParallelism: 4096, range: new KeyGroupRange(0, 4095), keys: 3000, valueBytes: 300 }],
     // Key groups of about 2 MB: frames and chunks cut inside a key group, across native chunks.
     ['key groups larger than frames and chunks', { seed: 23, maxParallelism: 2, range: new KeyGroupRange(0, 1), keys: 3000, valueBytes: 5000 }],
+    // Values of up to 600 KB: chunks that outgrow the reused chunk buffers, frames inside one entry.
+    ['entries larger than frames', { seed: 31, maxParallelism: 2, range: new KeyGroupRange(0, 1), keys: 40, valueBytes: 600_000 }],
   ]
   for (const [name, shape] of shapes) {
     it(`writes the JS path's stream byte for byte (${name}), every compression`, async () => {

@@ -72,20 +72,21 @@ async function streamDirectly() {
       snapshot.release()
     }
   }
+  const target = Buffer.alloc(2 << 20)
   const stream = open()
-  const first = await outcome(() => stream.next())
-  const inFlight = outcome(() => stream.next())
+  const first = await outcome(() => stream.next(target))
+  const inFlight = outcome(() => stream.next(target))
   stream.close()
   const whileClosing = await inFlight
-  const afterClose = await outcome(() => stream.next())
+  const afterClose = await outcome(() => stream.next(target))
   const busy = open()
-  const pending = busy.next()
-  const concurrent = await outcome(() => busy.next())
+  const pending = busy.next(target)
+  const concurrent = await outcome(() => busy.next(target))
   await pending
   const snapshot = backend.db.snapshot()
   await backend.close()
   const onClosedDatabase = await outcome(() => new binding.SnapshotStream(snapshot.native, [{ kvStateId: 0, family: cf.id }], { prefixBytes: 1, frameBytes: 0, chunkBytes: 1 << 20 }))
-  const afterDatabaseClosed = await outcome(() => busy.next())
+  const afterDatabaseClosed = await outcome(() => busy.next(target))
   return { first, whileClosing, afterClose, concurrent, onClosedDatabase, afterDatabaseClosed }
 }
 
