@@ -368,15 +368,31 @@ export class FullSnapshotWriter {
       total += FRAME_HEADER_BYTES + c.length
     }
     const position = this.reserve(total)
-    const chunk = Buffer.allocUnsafe(total)
+    // Headers and frames written as they are (no copy into one chunk: less garbage for V8 to collect).
+    const headers = Buffer.allocUnsafe(frames.length * FRAME_HEADER_BYTES)
+    const parts: Buffer[] = []
     let at = 0
     for (let i = 0; i < frames.length; i++) {
       if (keyGroups[i]! >= 0) this.keyGroupOffsets.set(keyGroups[i]!, position + at)
-      at = chunk.writeUInt32BE(frames[i]!.length, at)
-      at = chunk.writeUInt32BE(compressed[i]!.length, at)
-      at += compressed[i]!.copy(chunk, at)
+      const header = headers.subarray(i * FRAME_HEADER_BYTES, (i + 1) * FRAME_HEADER_BYTES)
+      header.writeUInt32BE(frames[i]!.length, 0)
+      header.writeUInt32BE(compressed[i]!.length, 4)
+      parts.push(header, compressed[i]!)
+      at += FRAME_HEADER_BYTES + compressed[i]!.length
     }
-    await this.write(chunk, position)
+    await this.writeParts(parts, position)
+  }
+
+  /** Writes `parts` one after the other from `position` (hashing them meanwhile) in one writev, unless it comes up short. */
+  private async writeParts(parts: Buffer[], position: number): Promise<void> {
+    const writing = this.file.writev(parts, position)
+    for (const part of parts) this.hash.update(part)
+    let { bytesWritten } = await writing
+    for (const part of parts) {
+      if (bytesWritten < part.length) await this.writeAll(part.subarray(bytesWritten), position + bytesWritten)
+      bytesWritten = Math.max(0, bytesWritten - part.length)
+      position += part.length
+    }
   }
 
   /** Claims the next `length` bytes of the file; returns their offset. */

@@ -167,6 +167,9 @@ export interface NativeBinding {
   /** zstd frames for full snapshots (lib/format/codecs/zstd.ts), in the thread pool. */
   zstdCompress(raw: Uint8Array, level: number): Promise<Buffer>
   zstdDecompress(compressed: Uint8Array, rawLength: number): Promise<Buffer>
+  /** Snappy frames (lib/format/codecs/snappy.ts), in the thread pool. */
+  snappyCompress(raw: Uint8Array): Promise<Buffer>
+  snappyDecompress(compressed: Uint8Array, rawLength: number): Promise<Buffer>
   rocksdbVersion: string
   rocksdbBuild: 'system' | 'bundled'
   /** Whether `ingest` takes `dbGeneratedFiles` (RocksDB 9.10 on). */
