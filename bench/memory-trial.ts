@@ -33,6 +33,8 @@ export interface MemorySample {
   rssMB: number
   /** The budget's usage (block cache, memtables and everything else charged to it). */
   usageMB: number
+  /** V8's heap and the memory of Buffers and other external objects (garbage included until collected). */
+  jsMB: number
 }
 
 export interface MemoryPhase {
@@ -40,6 +42,7 @@ export interface MemoryPhase {
   seconds: number
   peakRssMB: number
   peakUsageMB: number
+  peakJsMB: number
 }
 
 export interface MemoryTrialResult {
@@ -69,11 +72,13 @@ async function main(entries: number, budgetMB: number, dir: string): Promise<Mem
   const samples: MemorySample[] = []
   let phase = 'open'
   const sample = () => {
+    const memory = process.memoryUsage()
     samples.push({
       t: round(Number(process.hrtime.bigint() - opened) / 1e9, 2),
       phase,
-      rssMB: round(process.memoryUsage.rss() / MiB),
+      rssMB: round(memory.rss / MiB),
       usageMB: round((RocksDB.memoryBudget()?.usage ?? 0) / MiB),
+      jsMB: round((memory.heapTotal + memory.external) / MiB),
     })
   }
   sample()
@@ -93,6 +98,7 @@ async function main(entries: number, budgetMB: number, dir: string): Promise<Mem
       seconds: round(Number(process.hrtime.bigint() - start) / 1e9, 2),
       peakRssMB: Math.max(...mine.map((s) => s.rssMB)),
       peakUsageMB: Math.max(...mine.map((s) => s.usageMB)),
+      peakJsMB: Math.max(...mine.map((s) => s.jsMB)),
     })
     process.stderr.write(`    ${name.padEnd(9)} ${phases.at(-1)!.seconds.toFixed(1)} s, peak RSS ${phases.at(-1)!.peakRssMB} MB\n`)
   }

@@ -50,9 +50,9 @@ async function main(): Promise<void> {
     const limit = result.budgetMB + result.overheadMB
     console.log(`\nours ${result.describe}; fixed overhead ${fmt(result.overheadMB)} MB (RSS after open minus the budget's usage then)\n`)
     console.log(timeline(result))
-    const rows = [['phase', 'seconds', 'peak RSS MB', 'peak usage MB', 'RSS − overhead MB', 'vs budget']]
+    const rows = [['phase', 'seconds', 'peak RSS MB', 'peak usage MB', 'peak JS heap + external MB', 'RSS − overhead MB', 'vs budget']]
     for (const p of result.phases) {
-      rows.push([p.phase, p.seconds.toFixed(1), fmt(p.peakRssMB), fmt(p.peakUsageMB), fmt(p.peakRssMB - result.overheadMB), `${((p.peakRssMB - result.overheadMB) / result.budgetMB).toFixed(2)}×`])
+      rows.push([p.phase, p.seconds.toFixed(1), fmt(p.peakRssMB), fmt(p.peakUsageMB), fmt(p.peakJsMB), fmt(p.peakRssMB - result.overheadMB), `${((p.peakRssMB - result.overheadMB) / result.budgetMB).toFixed(2)}×`])
     }
     console.log(`\n${table(rows)}\n`)
     const peak = Math.max(...result.phases.map((p) => p.peakRssMB))
