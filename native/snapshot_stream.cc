@@ -195,19 +195,24 @@ size_t SnapshotStream::CutPoint() const {
   return size_t(groupStart_ + (end - groupStart_) / frameBytes_ * frameBytes_ - emitted_);
 }
 
-// { length, bytes (only when the chunk did not fit into `target`), starts: [offset, key group, ...],
+rocksdb::Status SnapshotStream::FillInto(char* target, size_t capacity) {
+  rocksdb::Status status = Fill();
+  if (!status.ok()) return status;
+  cut_ = CutPoint();
+  copied_ = cut_ <= capacity;
+  if (copied_ && cut_ > 0) std::memcpy(target, buffer_.data(), cut_);
+  return status;
+}
+
+// { length, bytes (only when the chunk did not fit into the target), starts: [offset, key group, ...],
 // entries, dataBytes, ended }
-Napi::Value SnapshotStream::TakeChunk(Napi::Env env, Napi::Buffer<char> target) {
+Napi::Value SnapshotStream::TakeChunk(Napi::Env env) {
   if (db_ == nullptr) ThrowClosed(env, "SnapshotStream");  // closed while the fill ran
-  const size_t cut = CutPoint();
+  const size_t cut = cut_;
   const uint64_t cutAt = emitted_ + cut;
   Napi::Object chunk = Napi::Object::New(env);
   chunk.Set("length", double(cut));
-  if (cut <= target.Length()) {
-    if (cut > 0) std::memcpy(target.Data(), buffer_.data(), cut);
-  } else {
-    chunk.Set("bytes", Napi::Buffer<char>::Copy(env, buffer_.data(), cut));  // an entry larger than the target
-  }
+  if (!copied_) chunk.Set("bytes", Napi::Buffer<char>::Copy(env, buffer_.data(), cut));  // an entry larger than the target
   Napi::Array starts = Napi::Array::New(env);
   size_t taken = 0;
   for (; taken < starts_.size() && starts_[taken] < cutAt; taken += 2) {
@@ -229,10 +234,12 @@ namespace {
 
 struct NextWork : WorkBase {
   SnapshotStream* stream;
-  Napi::Reference<Napi::Buffer<char>> target;  // filled on the main thread, once the fill is done
-  rocksdb::Status Execute() { return stream->Fill(); }
+  Napi::Reference<Napi::Buffer<char>> target;  // kept alive (and untouched by JS) while the fill writes into it
+  char* targetData;
+  size_t targetLength;
+  rocksdb::Status Execute() { return stream->FillInto(targetData, targetLength); }
   void Finished(Napi::Env, const rocksdb::Status&) { stream->AsyncFinished(); }
-  Napi::Value Result(Napi::Env env) { return stream->TakeChunk(env, target.Value()); }
+  Napi::Value Result(Napi::Env env) { return stream->TakeChunk(env); }
 };
 
 }  // namespace
@@ -242,8 +249,10 @@ Napi::Value SnapshotStream::Next(const Napi::CallbackInfo& info) {
   CheckUsable(env);
   NextWork work;
   work.stream = this;
-  BytesArg(info[0], "target");
+  rocksdb::Slice target = BytesArg(info[0], "target");
   work.target = Napi::Persistent(info[0].As<Napi::Buffer<char>>());
+  work.targetData = const_cast<char*>(target.data());
+  work.targetLength = info[0].As<Napi::Buffer<char>>().Length();
   Napi::Promise promise = RunAsync(env, db_, Value(), "rocksdb-keyed-state:snapshotStream", std::move(work));
   busy_ = true;
   return promise;

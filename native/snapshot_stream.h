@@ -27,10 +27,10 @@ class SnapshotStream : public Napi::ObjectWrap<SnapshotStream>, public Resource 
   ~SnapshotStream() override;
 
   void ReleaseResource() override;
-  // Appends entries to the chunk until it holds about chunkBytes; runs on the thread pool.
-  rocksdb::Status Fill();
-  // Moves the chunk's bytes into `target` (the caller's reused buffer), on the main thread.
-  Napi::Value TakeChunk(Napi::Env env, Napi::Buffer<char> target);
+  // Frames the next chunk and copies it into `target` (the caller's reused buffer) when it fits;
+  // runs on the thread pool.
+  rocksdb::Status FillInto(char* target, size_t capacity);
+  Napi::Value TakeChunk(Napi::Env env);
   void AsyncFinished();
 
  private:
@@ -55,6 +55,8 @@ class SnapshotStream : public Napi::ObjectWrap<SnapshotStream>, public Resource 
     rocksdb::Status status() const { return iterator ? iterator->status() : rocksdb::Status::OK(); }
   };
 
+  // Appends entries to the chunk until it holds about chunkBytes.
+  rocksdb::Status Fill();
   Napi::Value Next(const Napi::CallbackInfo& info);
   Napi::Value Close(const Napi::CallbackInfo& info);
   void CheckUsable(Napi::Env env) const;
@@ -81,6 +83,8 @@ class SnapshotStream : public Napi::ObjectWrap<SnapshotStream>, public Resource 
   uint64_t groupStart_ = 0;  // body offset of the open key group
   uint64_t emitted_ = 0;     // body offset of buffer_[0]: bytes handed to JS before it
   std::string buffer_;
+  size_t cut_ = 0;       // where the chunk just filled ends in buffer_
+  bool copied_ = false;  // and whether it went into the caller's target
   std::vector<uint64_t> starts_;  // body offset, key group: starts not handed to JS yet
   double entries_ = 0, dataBytes_ = 0;  // entries and key + value bytes of the chunk being filled
 };
