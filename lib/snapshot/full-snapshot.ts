@@ -108,18 +108,21 @@ async function writeAndUpload(
     // Chunk i is framed into buffers[i % 3] while chunk i - 1 is compressed and written and
     // chunk i - 2's write has ended (addEncoded returns only then): three buffers, reused.
     const buffers = Array.from({ length: 3 }, () => Buffer.allocUnsafe(CHUNK_BYTES + CHUNK_SLACK))
+    const request = (index: number) => {
+      const chunk = stream.next(buffers[index % 3]!)
+      // An abort or a failed write stops the loop before it awaits this chunk, which then rejects
+      // when the stream is closed under it.
+      chunk.catch(() => undefined)
+      return chunk
+    }
     let filled = 0
-    let next = stream.next(buffers[0]!)
+    let next = request(0)
     for (;;) {
       signal?.throwIfAborted()
       const chunk = await next
       const bytes = chunk.bytes ?? buffers[filled % 3]!.subarray(0, chunk.length)
       filled++
-      if (!chunk.ended) {
-        next = stream.next(buffers[filled % 3]!)
-        // An abort or a failed write stops the loop before it awaits this one.
-        next.catch(() => undefined)
-      }
+      if (!chunk.ended) next = request(filled)
       await writer.addEncoded(bytes, chunk.starts)
       progress.entries += chunk.entries
       progress.bytes += chunk.dataBytes
