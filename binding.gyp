@@ -19,6 +19,8 @@
         "native/iterator.cc",
         "native/memory_budget.cc",
         "native/snapshot.cc",
+        "native/snapshot_stream.cc",
+        "native/snappy_codec.cc",
         "native/sst_writer.cc",
         "native/write_batch.cc"
       ],
@@ -50,7 +52,7 @@
           ]
         }, {
           "cflags": ["<!@(pkg-config --cflags rocksdb libzstd)"],
-          "libraries": ["<!@(pkg-config --libs rocksdb libzstd)"]
+          "libraries": ["<!@(pkg-config --libs rocksdb libzstd)", "-lsnappy"]
         }]
       ]
     }

@@ -53,6 +53,11 @@ const SIZES: Record<string, Record<Scale, Record<string, string>>> = {
     default: { BENCH_STORAGE_MB: '256' },
     full: { BENCH_STORAGE_MB: '1024' },
   },
+  memory: {
+    smoke: { BENCH_ENTRIES: '100000' },
+    default: { BENCH_ENTRIES: '1000000' },
+    full: { BENCH_ENTRIES: '10000000' },
+  },
 }
 /** Run order: the declared benches first, the CPU-bound ones before the disk-bound ones. */
 const ORDER = Object.keys(SIZES)

@@ -17,8 +17,8 @@ import { envKeyCounts, fmt, loadAverage, machineInfo, machineLine, ratio, shortC
 import type { Measured, SnapshotTrialResult } from './snapshot-trial'
 
 const TRIAL = path.join(__dirname, 'snapshot-trial.ts')
-/** DESIGN §10 / issue 4: a full snapshot writes at ≥ 0.8× the throughput of a raw scan of the same state. */
-const SNAPSHOT_TARGET = 0.8
+/** Issue 14: a full snapshot writes at ≥ 1.0× (no compression) and ≥ 0.9× (snappy) the throughput of a raw scan of the same state. */
+const SNAPSHOT_TARGETS = { none: 1.0, snappy: 0.9 } as const
 
 const entryCounts = envKeyCounts(['1000000'])
 const rounds = Math.max(1, Number(process.env.BENCH_REPEAT ?? 3))
@@ -82,11 +82,11 @@ async function main(): Promise<void> {
       'vs baseline: snapshots against the raw scan, restores against the raw copy (entries/s)',
       table(rows),
     )
-    for (const compression of ['none', 'snappy']) {
+    for (const [compression, target] of Object.entries(SNAPSHOT_TARGETS)) {
       const m = best.get(`snapshot ${compression}`)
       if (m === undefined || scan === undefined) continue
       const r = rate(m)! / rate(scan)!
-      verdicts.push(`${entries.toLocaleString('en-US')} entries: snapshot ${compression} ${r.toFixed(2)}× the raw scan (target ≥ ${SNAPSHOT_TARGET.toFixed(2)}×): ${r >= SNAPSHOT_TARGET ? 'met' : 'MISSED'}`)
+      verdicts.push(`${entries.toLocaleString('en-US')} entries: snapshot ${compression} ${r.toFixed(2)}× the raw scan (target ≥ ${target.toFixed(2)}×): ${r >= target ? 'met' : 'MISSED'}`)
     }
   }
   const describe = [...new Set(trials.map((t) => t.describe))].join(' / ')

@@ -16,6 +16,8 @@
 #include "iterator.h"
 #include "memory_budget.h"
 #include "snapshot.h"
+#include "snapshot_stream.h"
+#include "snappy_codec.h"
 #include "sst_writer.h"
 #include "write_batch.h"
 
@@ -85,12 +87,15 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("Snapshot", snapshot);
   exports.Set("WriteBatch", batch);
   exports.Set("SstWriter", sstWriter);
+  exports.Set("SnapshotStream", SnapshotStream::Init(env));
   exports.Set("ManualClock", ManualClock::Init(env));
   exports.Set("listColumnFamilies", Napi::Function::New<ListColumnFamilies>(env, "listColumnFamilies"));
   exports.Set("memoryBudget", Napi::Function::New<MemoryBudgetFunction>(env, "memoryBudget"));
   exports.Set("setErrorFactory", Napi::Function::New<SetErrorFactory>(env, "setErrorFactory"));
   exports.Set("zstdCompress", Napi::Function::New<ZstdCompress>(env, "zstdCompress"));
   exports.Set("zstdDecompress", Napi::Function::New<ZstdDecompress>(env, "zstdDecompress"));
+  exports.Set("snappyCompress", Napi::Function::New<SnappyCompress>(env, "snappyCompress"));
+  exports.Set("snappyDecompress", Napi::Function::New<SnappyDecompress>(env, "snappyDecompress"));
   exports.Set("rocksdbVersion", RocksDBVersion());
   exports.Set("rocksdbBuild", RKS_ROCKSDB_BUILD);
   exports.Set("canIngestDbGeneratedFiles", Napi::Boolean::New(env, RKS_HAS_DB_GENERATED_INGEST));

@@ -249,6 +249,7 @@ rocksdb::ColumnFamilyOptions Database::ColumnFamilyOptionsFor(int32_t ttlSeconds
     options.compaction_filter_factory = std::make_shared<ListTtlCompactionFilterFactory>(listTtl);
   }
   options.table_factory = tableFactory_;
+  ApplyMemoryBudget(budget_, &options);
   options.table_properties_collector_factories.push_back(std::make_shared<LatestWriteTimeCollectorFactory>());
   // Point reads of keys that are on disk skip memtables that cannot hold them.
   options.memtable_whole_key_filtering = true;
@@ -408,10 +409,9 @@ Napi::Value Database::Open(const Napi::CallbackInfo& info) {
   rocksdb::BlockBasedTableOptions table;
   // Bloom filters: a point read touches only the files that may hold its key.
   table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
-  MemoryBudget budget = CurrentMemoryBudget();
-  if (budget.blockCache && BoolOption(options, "useMemoryBudget", true)) {
-    table.block_cache = budget.blockCache;
-    work.options.write_buffer_manager = budget.writeBufferManager;
+  if (BoolOption(options, "useMemoryBudget", true)) budget_ = CurrentMemoryBudget();
+  if (budget_.blockCache) {
+    ApplyMemoryBudget(budget_, &work.options, &table);
   } else {
     // RocksDB's default 8 MiB cache makes reads of a state larger than that mostly disk reads.
     table.block_cache = rocksdb::NewLRUCache(kDefaultBlockCacheBytes);

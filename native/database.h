@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "background_error.h"
+#include "memory_budget.h"
 #include "operation_gate.h"
 #include "resource.h"
 
@@ -165,6 +166,7 @@ class Database : public Napi::ObjectWrap<Database> {
   std::shared_ptr<rocksdb::SystemClock> clock_;
   std::shared_ptr<rocksdb::MergeOperator> mergeOperator_;
   std::shared_ptr<rocksdb::TableFactory> tableFactory_;
+  MemoryBudget budget_;  // the budget this database is under (empty when none)
   std::shared_ptr<BackgroundErrorListener> backgroundErrors_ = std::make_shared<BackgroundErrorListener>();
   std::vector<ColumnFamily> columnFamilies_;
   rocksdb::WriteOptions writeOptions_;

@@ -1,5 +1,6 @@
 #include "memory_budget.h"
 
+#include <algorithm>
 #include <mutex>
 
 #include <rocksdb/version.h>
@@ -13,6 +14,39 @@ namespace rks {
 
 static std::mutex budgetMutex;
 static MemoryBudget budget;
+
+// A column family's memtable is a quarter of the budget's write buffers, within 1 MiB..64 MiB
+// (RocksDB's default): the write buffer manager flushes by the total. Every family allocates its
+// memtable's first arena block and its bloom filter (memtable_prefix_bloom_size_ratio of the
+// memtable) as soon as it exists, charged at once: RocksDB's 1 MiB arena blocks made each empty
+// family cost 1.25 MiB of the budget, so blocks are 1/64 of the memtable here.
+static constexpr size_t kMinWriteBuffer = 1 << 20;
+static constexpr size_t kMaxWriteBuffer = 64 << 20;
+static constexpr size_t kArenaBlocksPerWriteBuffer = 64;
+
+void ApplyMemoryBudget(const MemoryBudget& budget, rocksdb::DBOptions* db, rocksdb::BlockBasedTableOptions* table) {
+  if (!budget.blockCache) return;
+  db->write_buffer_manager = budget.writeBufferManager;
+  table->block_cache = budget.blockCache;
+  // Index and filter blocks in the cache (charged, evictable) instead of on the heap of each
+  // table reader, where they grow with the state; L0's stay pinned, as RocksDB advises.
+  table->cache_index_and_filter_blocks = true;
+  table->cache_index_and_filter_blocks_with_high_priority = true;
+  table->pin_l0_filter_and_index_blocks_in_cache = true;
+  // What remains of the table readers, file metadata and filter construction is charged too.
+  using rocksdb::CacheEntryRole;
+  for (CacheEntryRole role :
+       {CacheEntryRole::kBlockBasedTableReader, CacheEntryRole::kFileMetadata, CacheEntryRole::kFilterConstruction}) {
+    table->cache_usage_options.options_overrides.insert({role, {rocksdb::CacheEntryRoleOptions::Decision::kEnabled}});
+  }
+}
+
+void ApplyMemoryBudget(const MemoryBudget& budget, rocksdb::ColumnFamilyOptions* family) {
+  if (!budget.blockCache) return;
+  size_t share = budget.writeBufferManager->buffer_size() / 4;
+  family->write_buffer_size = std::min(kMaxWriteBuffer, std::max(kMinWriteBuffer, share));
+  family->arena_block_size = family->write_buffer_size / kArenaBlocksPerWriteBuffer;
+}
 
 MemoryBudget CurrentMemoryBudget() {
   std::lock_guard<std::mutex> lock(budgetMutex);

@@ -1,9 +1,14 @@
 // One memory bound for every database in the process: a shared LRU block cache with a
 // WriteBufferManager charged to it, so N instances in one container stay under one limit.
+// Everything RocksDB allocates per database that grows with the state or the number of column
+// families is charged to that cache too (ApplyMemoryBudget): memtables, index and filter blocks,
+// table readers, file metadata. What is left outside is a fixed overhead per database.
 #pragma once
 
 #include <napi.h>
 #include <rocksdb/cache.h>
+#include <rocksdb/options.h>
+#include <rocksdb/table.h>
 #include <rocksdb/write_buffer_manager.h>
 
 #include <memory>
@@ -16,6 +21,13 @@ struct MemoryBudget {
   size_t bytes = 0;
   double writeBufferRatio = 0;
 };
+
+// Puts a database being opened under `budget` (no-op when it is empty): the shared cache for
+// blocks, index and filter blocks and table readers, the shared write buffer manager.
+void ApplyMemoryBudget(const MemoryBudget& budget, rocksdb::DBOptions* db, rocksdb::BlockBasedTableOptions* table);
+// Sizes a column family's memtables to the budget (no-op when it is empty): every family
+// allocates its memtable's bloom filter (a share of the memtable size) when it is created.
+void ApplyMemoryBudget(const MemoryBudget& budget, rocksdb::ColumnFamilyOptions* family);
 
 // The budget in force (empty when none was set). Process-wide: shared by workers too.
 MemoryBudget CurrentMemoryBudget();

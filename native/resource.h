@@ -15,6 +15,8 @@ class Resource {
   virtual ~Resource() = default;
   // Frees the RocksDB object now; safe to call more than once.
   virtual void ReleaseResource() = 0;
+  // The database this belongs to; null once released.
+  Database* database() const { return db_; }
 
  protected:
   void AttachTo(Database* db);

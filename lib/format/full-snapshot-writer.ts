@@ -84,6 +84,8 @@ export class FullSnapshotWriter {
    */
   private starts: number[] = []
   private state: WriterState = 'open'
+  /** Fed by `addEncoded`, not `add`. */
+  private encoded = false
   private inFlight: Promise<unknown> | undefined = undefined
 
   private constructor(
@@ -117,6 +119,7 @@ export class FullSnapshotWriter {
    */
   add(kvStateId: number, key: Uint8Array, value: Uint8Array): void {
     if (this.state !== 'open') this.refuse('add')
+    if (this.encoded) throw new OperationInProgressError('cannot add entries to a writer fed encoded bodies')
     const keyLength = key.length
     const valueLength = value.length
     if (keyLength < this.prefixBytes || key[0]! & META_DATA_FOLLOWS_FLAG || keyLength > MAX_ENTRY_PART_BYTES || valueLength > MAX_ENTRY_PART_BYTES) {
@@ -143,6 +146,43 @@ export class FullSnapshotWriter {
     pos += 4
     buf.set(value, pos)
     out.pos = pos + valueLength
+  }
+
+  /**
+   * Appends body bytes encoded elsewhere (the native snapshot stream, native/snapshot_stream.h):
+   * whole runs of pairs with their kvStateIds, flags and key-group ends, in stream order.
+   * `keyGroupStarts` holds [offset in `body`, key group] of each key group starting in it. When
+   * compressed, `body` starts and ends on frame boundaries (a key group's start plus whole
+   * FRAME_BYTES, or its end). Resolves once the previous body is written, while this one is
+   * compressed and written in the background: at most two bodies are held. Not mixed with `add`.
+   */
+  async addEncoded(body: Buffer, keyGroupStarts: readonly number[]): Promise<void> {
+    if (this.state !== 'open') this.refuse('addEncoded')
+    if (this.keyGroup >= 0) throw new OperationInProgressError('cannot add encoded bodies to a writer fed entries')
+    this.encoded = true
+    this.state = 'draining'
+    try {
+      const previous = this.writing
+      const codec = this.codec
+      let writing: Promise<void>
+      if (codec === undefined) {
+        writing = previous.then(() => {
+          const position = this.reserve(body.length)
+          for (let i = 0; i < keyGroupStarts.length; i += 2) this.keyGroupOffsets.set(keyGroupStarts[i + 1]!, position + keyGroupStarts[i]!)
+          return this.write(body, position)
+        })
+      } else {
+        const { frames, keyGroups } = cutEncodedFrames(body, keyGroupStarts)
+        const compressing = compressFrames(codec, frames, frames.length)
+        writing = Promise.all([compressing, previous]).then(([compressed]) => this.writeCompressed(frames, compressed, keyGroups))
+      }
+      this.writing = writing
+      writing.catch(() => undefined)
+      await this.track(previous)
+      if (this.queued - this.syncedUpTo >= SYNC_INTERVAL) this.startSync()
+    } finally {
+      if (this.state === 'draining') this.state = 'open'
+    }
   }
 
   /** True when the caller should `await drain()` before adding more. */
@@ -317,25 +357,42 @@ export class FullSnapshotWriter {
   }
 
   private async writeFrames(codec: Codec, frames: Buffer[], keyGroups: number[]): Promise<void> {
-    const compressed: Buffer[] = []
-    for (let i = 0; i < frames.length; i += COMPRESS_PARALLELISM) {
-      compressed.push(...(await Promise.all(frames.slice(i, i + COMPRESS_PARALLELISM).map((frame) => codec.compress(frame)))))
-    }
+    await this.writeCompressed(frames, await compressFrames(codec, frames, COMPRESS_PARALLELISM), keyGroups)
+  }
+
+  /** Writes compressed frames with their headers; `keyGroups` gives the key group starting at each frame, or -1. */
+  private async writeCompressed(frames: Buffer[], compressed: Buffer[], keyGroups: number[]): Promise<void> {
     let total = 0
     for (const c of compressed) {
       if (c.length > MAX_COMPRESSED_FRAME_BYTES) throw new Error(`codec expanded a frame to ${c.length} bytes`)
       total += FRAME_HEADER_BYTES + c.length
     }
     const position = this.reserve(total)
-    const chunk = Buffer.allocUnsafe(total)
+    // Headers and frames written as they are (no copy into one chunk: less garbage for V8 to collect).
+    const headers = Buffer.allocUnsafe(frames.length * FRAME_HEADER_BYTES)
+    const parts: Buffer[] = []
     let at = 0
     for (let i = 0; i < frames.length; i++) {
       if (keyGroups[i]! >= 0) this.keyGroupOffsets.set(keyGroups[i]!, position + at)
-      at = chunk.writeUInt32BE(frames[i]!.length, at)
-      at = chunk.writeUInt32BE(compressed[i]!.length, at)
-      at += compressed[i]!.copy(chunk, at)
+      const header = headers.subarray(i * FRAME_HEADER_BYTES, (i + 1) * FRAME_HEADER_BYTES)
+      header.writeUInt32BE(frames[i]!.length, 0)
+      header.writeUInt32BE(compressed[i]!.length, 4)
+      parts.push(header, compressed[i]!)
+      at += FRAME_HEADER_BYTES + compressed[i]!.length
     }
-    await this.write(chunk, position)
+    await this.writeParts(parts, position)
+  }
+
+  /** Writes `parts` one after the other from `position` (hashing them meanwhile) in one writev, unless it comes up short. */
+  private async writeParts(parts: Buffer[], position: number): Promise<void> {
+    const writing = this.file.writev(parts, position)
+    for (const part of parts) this.hash.update(part)
+    let { bytesWritten } = await writing
+    for (const part of parts) {
+      if (bytesWritten < part.length) await this.writeAll(part.subarray(bytesWritten), position + bytesWritten)
+      bytesWritten = Math.max(0, bytesWritten - part.length)
+      position += part.length
+    }
   }
 
   /** Claims the next `length` bytes of the file; returns their offset. */
@@ -371,6 +428,34 @@ export class FullSnapshotWriter {
     }
     throw new ClosedError(`cannot ${operation}: the snapshot writer is ${this.state}`)
   }
+}
+
+/** Compresses `frames`, `parallelism` at a time (in the thread pool), in order. */
+async function compressFrames(codec: Codec, frames: Buffer[], parallelism: number): Promise<Buffer[]> {
+  const compressed: Buffer[] = []
+  for (let i = 0; i < frames.length; i += parallelism) {
+    compressed.push(...(await Promise.all(frames.slice(i, i + parallelism).map((frame) => codec.compress(frame)))))
+  }
+  return compressed
+}
+
+/**
+ * Cuts an encoded body into frames: at each key-group start and every FRAME_BYTES after it. The
+ * body starts on a frame boundary, so its leading bytes (the rest of a key group begun in an
+ * earlier body) are cut every FRAME_BYTES from its start, as `cutFrames` cuts a buffered key group.
+ */
+function cutEncodedFrames(body: Buffer, keyGroupStarts: readonly number[]): { frames: Buffer[]; keyGroups: number[] } {
+  const frames: Buffer[] = []
+  const keyGroups: number[] = []
+  for (let s = -2; s < keyGroupStarts.length; s += 2) {
+    const start = s < 0 ? 0 : keyGroupStarts[s]!
+    const end = s + 2 < keyGroupStarts.length ? keyGroupStarts[s + 2]! : body.length
+    for (let cut = start; cut < end; cut += FRAME_BYTES) {
+      frames.push(body.subarray(cut, Math.min(end, cut + FRAME_BYTES)))
+      keyGroups.push(cut === start && s >= 0 ? keyGroupStarts[s + 1]! : -1)
+    }
+  }
+  return { frames, keyGroups }
 }
 
 /** The key-group index and footer (see full-snapshot-format.ts) of a body that ends at `bodyEnd`. */

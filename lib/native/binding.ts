@@ -113,6 +113,35 @@ export interface NativeDatabase {
   deleteFilesInRange(cf: number, begin: Uint8Array, end: Uint8Array): Promise<void>
 }
 
+/** One chunk of a full-snapshot stream's body, framed natively (native/snapshot_stream.h). */
+export interface NativeSnapshotChunk {
+  /** The chunk's bytes, at the start of the target buffer given to `next`, */
+  length: number
+  /** or here when they did not fit into it. */
+  bytes?: Buffer
+  /** [offset in bytes, key group, ...]: where key groups start. */
+  starts: number[]
+  /** Entries and key + value bytes read since the previous chunk. */
+  entries: number
+  dataBytes: number
+  /** The last chunk. */
+  ended: boolean
+}
+
+export interface NativeSnapshotStream {
+  /** Frames the next chunk and copies it into `target`, which must not be touched until this settles. */
+  next(target: Buffer): Promise<NativeSnapshotChunk>
+  close(): void
+}
+
+export interface NativeSnapshotSource {
+  kvStateId: number
+  /** A column family id to read on the snapshot, or */
+  family?: number
+  /** sorted entries as [key, value, key, value, ...]. */
+  entries?: Uint8Array[]
+}
+
 export interface NativeManualClock {
   set(seconds: number): void
   now(): number
@@ -127,12 +156,20 @@ export interface NativeMemoryBudget {
 export interface NativeBinding {
   Database: new () => NativeDatabase
   ManualClock: new (seconds: number) => NativeManualClock
+  SnapshotStream: new (
+    snapshot: NativeSnapshot,
+    sources: NativeSnapshotSource[],
+    options: { prefixBytes: 1 | 2; frameBytes: number; chunkBytes: number },
+  ) => NativeSnapshotStream
   listColumnFamilies(path: string): Promise<string[]>
   memoryBudget(options?: { bytes: number; writeBufferRatio?: number } | null): NativeMemoryBudget | null
   setErrorFactory(factory: (code: string, message: string) => Error): void
   /** zstd frames for full snapshots (lib/format/codecs/zstd.ts), in the thread pool. */
   zstdCompress(raw: Uint8Array, level: number): Promise<Buffer>
   zstdDecompress(compressed: Uint8Array, rawLength: number): Promise<Buffer>
+  /** Snappy frames (lib/format/codecs/snappy.ts), in the thread pool. */
+  snappyCompress(raw: Uint8Array): Promise<Buffer>
+  snappyDecompress(compressed: Uint8Array, rawLength: number): Promise<Buffer>
   rocksdbVersion: string
   rocksdbBuild: 'system' | 'bundled'
   /** Whether `ingest` takes `dbGeneratedFiles` (RocksDB 9.10 on). */

@@ -2,15 +2,15 @@ import { randomUUID } from 'node:crypto'
 import { mkdir, rm } from 'node:fs/promises'
 import path from 'node:path'
 import { FullSnapshotWriter } from '../format/full-snapshot-writer'
-import type { Compression } from '../format/full-snapshot-format'
+import { FRAME_BYTES, type Compression } from '../format/full-snapshot-format'
 import type { KeyGroupRange } from '../keygroups/key-group-range'
+import { binding, type NativeSnapshotStream } from '../native/binding'
 import type { ColumnFamily } from '../native/column-family'
 import type { RocksDB } from '../native/rocksdb'
 import type { CheckpointStorage } from '../storage/checkpoint-storage'
 import { checkpointFileKey } from '../storage/layout'
 import type { StateMeta } from '../state/state-meta'
 import { sealHandle, type FullKeyedStateHandle } from './keyed-state-handle'
-import { MemoryBatchSource, mergeByKeyGroup } from './merge-iterator'
 import { snapshotMetadata } from './state-snapshot-meta'
 
 export interface SnapshotProgress {
@@ -49,12 +49,20 @@ export interface FullSnapshotSource {
   workDirectory: string
 }
 
+/** Body bytes the native stream frames per chunk: whole compression frames, so a chunk compresses in parallel. */
+const CHUNK_BYTES = 8 * FRAME_BYTES
+/** A chunk ends past CHUNK_BYTES by its last entry; larger entries come in a buffer of their own. */
+const CHUNK_SLACK = 64 * 1024
+
 /**
  * A full snapshot in two parts. `start` is the short synchronous part: one RocksDB snapshot
- * and an iterator per state on it, so the snapshot is exactly the state at this call while
- * the service keeps writing. The returned promise is the asynchronous part: the merged
- * key-group stream written to a local file (raw values, TTL timestamps kept), uploaded to
- * the storage, and described by a handle.
+ * and, natively, an iterator per state on it, so the snapshot is exactly the state at this
+ * call while the service keeps writing. The returned promise is the asynchronous part: the
+ * merged key-group stream framed natively in the thread pool (native/snapshot_stream.h: JS
+ * never touches an entry), compressed and written chunk by chunk to a local file (raw values,
+ * TTL timestamps kept), uploaded to the storage, and described by a handle. One chunk is framed
+ * while the previous one is compressed and written: memory stays at a few chunks whatever the
+ * state's size.
  */
 export function startFullSnapshot(
   source: FullSnapshotSource,
@@ -63,16 +71,19 @@ export function startFullSnapshot(
   options: SnapshotOptions,
 ): Promise<FullKeyedStateHandle> {
   const snapshot = source.db.snapshot()
-  const iterators = source.states.map((state) => state.cf?.iterator({ snapshot, raw: true, fillCache: false }))
-  const inputs = source.states.map((state, kvStateId) => ({
-    kvStateId,
-    iterator: iterators[kvStateId] ?? new MemoryBatchSource(state.entries ?? []),
-  }))
-  const release = () => {
-    for (const iterator of iterators) iterator?.close()
-    snapshot.release()
+  let stream: NativeSnapshotStream
+  try {
+    stream = new binding.SnapshotStream(
+      snapshot.native,
+      source.states.map((state, kvStateId) =>
+        state.cf !== undefined ? { kvStateId, family: state.cf.id } : { kvStateId, entries: (state.entries ?? []).flat() },
+      ),
+      { prefixBytes: source.keyGroupPrefixBytes, frameBytes: (options.compression ?? 'none') === 'none' ? 0 : FRAME_BYTES, chunkBytes: CHUNK_BYTES },
+    )
+  } finally {
+    snapshot.release() // the stream holds RocksDB's snapshot as long as it reads
   }
-  return writeAndUpload(source, checkpointId, storage, options, inputs).finally(release)
+  return writeAndUpload(source, checkpointId, storage, options, stream).finally(() => stream.close())
 }
 
 async function writeAndUpload(
@@ -80,7 +91,7 @@ async function writeAndUpload(
   checkpointId: number,
   storage: CheckpointStorage,
   options: SnapshotOptions,
-  inputs: Parameters<typeof mergeByKeyGroup>[0],
+  stream: NativeSnapshotStream,
 ): Promise<FullKeyedStateHandle> {
   const { signal, onProgress } = options
   const metadata = snapshotMetadata(source, checkpointId, source.states.map((state) => state.meta))
@@ -94,28 +105,31 @@ async function writeAndUpload(
   })
   try {
     const progress: SnapshotProgress = { entries: 0, keyGroups: 0, bytes: 0 }
-    let lastKeyGroup = -1
-    await mergeByKeyGroup(
-      inputs,
-      {
-        prefixBytes: source.keyGroupPrefixBytes,
-        signal,
-        drain: async () => {
-          if (writer.needsDrain) await writer.drain()
-          onProgress?.(progress)
-        },
-      },
-      (kvStateId, key, value) => {
-        writer.add(kvStateId, key, value)
-        progress.entries++
-        progress.bytes += key.length + value.length
-        const keyGroup = source.keyGroupPrefixBytes === 1 ? key[0] : (key[0] << 8) | key[1]
-        if (keyGroup !== lastKeyGroup) {
-          lastKeyGroup = keyGroup
-          progress.keyGroups++
-        }
-      },
-    )
+    // Chunk i is framed into buffers[i % 3] while chunk i - 1 is compressed and written and
+    // chunk i - 2's write has ended (addEncoded returns only then): three buffers, reused.
+    const buffers = Array.from({ length: 3 }, () => Buffer.allocUnsafe(CHUNK_BYTES + CHUNK_SLACK))
+    const request = (index: number) => {
+      const chunk = stream.next(buffers[index % 3]!)
+      // An abort or a failed write stops the loop before it awaits this chunk, which then rejects
+      // when the stream is closed under it.
+      chunk.catch(() => undefined)
+      return chunk
+    }
+    let filled = 0
+    let next = request(0)
+    for (;;) {
+      signal?.throwIfAborted()
+      const chunk = await next
+      const bytes = chunk.bytes ?? buffers[filled % 3]!.subarray(0, chunk.length)
+      filled++
+      if (!chunk.ended) next = request(filled)
+      await writer.addEncoded(bytes, chunk.starts)
+      progress.entries += chunk.entries
+      progress.bytes += chunk.dataBytes
+      progress.keyGroups += chunk.starts.length / 2
+      onProgress?.(progress)
+      if (chunk.ended) break
+    }
     signal?.throwIfAborted()
     const written = await writer.finish()
     const key = checkpointFileKey(checkpointId, source.backendId, fileName)

@@ -1,25 +1,13 @@
-import { compress, uncompress } from 'snappy'
+import { binding } from '../../native/binding'
 import type { Codec } from './codec'
 
-/** The uncompressed length a raw Snappy block starts with (a little-endian base-128 varint). */
-function declaredLength(block: Buffer): number {
-  let length = 0
-  for (let i = 0, shift = 0; i < 5 && i < block.length; i++, shift += 7) {
-    length += (block[i] & 0x7f) * 2 ** shift
-    if ((block[i] & 0x80) === 0) return length
-  }
-  return -1
-}
-
 /**
- * Snappy (the original backend's snapshot compression), from the `snappy` package: its
- * binaries come from the npm registry and it runs in the thread pool. A block that declares
- * more bytes than its frame holds is refused before anything is allocated for it.
+ * Snappy's raw block format (the original backend's snapshot compression), from the libsnappy the
+ * native addon links with RocksDB, in the thread pool (native/snappy_codec.h says why not the npm
+ * package). A block must declare exactly the length its frame header records, which is checked
+ * before anything is allocated for it.
  */
 export const snappy: Codec = {
-  compress: (raw) => compress(raw),
-  decompress: async (compressed, rawLength) => {
-    if (declaredLength(compressed) !== rawLength) throw new Error(`snappy block declares another length than its frame (${rawLength})`)
-    return (await uncompress(compressed)) as Buffer
-  },
+  compress: (raw) => binding.snappyCompress(raw),
+  decompress: (compressed, rawLength) => binding.snappyDecompress(compressed, rawLength),
 }

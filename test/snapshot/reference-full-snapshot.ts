@@ -1,14 +1,43 @@
 /**
+ * The full snapshot's former JS path, kept as the reference the native one
+ * (native/snapshot_stream.h) must match byte for byte: batches read from one iterator per
+ * state, merged by (key group, kvStateId, key) in JS and handed entry by entry to
+ * `FullSnapshotWriter.add`.
+ */
+import { FullSnapshotWriter, type FullSnapshotResult } from '../../lib/format'
+import type { Compression } from '../../lib/format/full-snapshot-format'
+import type { FullSnapshotSource } from '../../lib/snapshot/full-snapshot'
+import { snapshotMetadata } from '../../lib/snapshot/state-snapshot-meta'
+
+/** Writes `source`'s stream as the JS path did, on a RocksDB snapshot taken now. */
+export async function writeReferenceStream(source: FullSnapshotSource, checkpointId: number, path: string, compression: Compression): Promise<FullSnapshotResult> {
+  const snapshot = source.db.snapshot()
+  const iterators = source.states.map((state) => state.cf?.iterator({ snapshot, raw: true, fillCache: false }))
+  try {
+    const metadata = snapshotMetadata(source, checkpointId, source.states.map((state) => state.meta))
+    const writer = await FullSnapshotWriter.create(path, { metadata: metadata as unknown as Record<string, unknown>, prefixBytes: source.keyGroupPrefixBytes, compression })
+    const inputs = source.states.map((state, kvStateId) => ({ kvStateId, iterator: iterators[kvStateId] ?? new MemoryBatchSource(state.entries ?? []) }))
+    await mergeByKeyGroup(inputs, { prefixBytes: source.keyGroupPrefixBytes, drain: async () => (writer.needsDrain ? writer.drain() : undefined) }, (kvStateId, key, value) =>
+      writer.add(kvStateId, key, value),
+    )
+    return await writer.finish()
+  } finally {
+    for (const iterator of iterators) iterator?.close()
+    snapshot.release()
+  }
+}
+
+/**
  * Where a merge reads one state's sorted entries from: a RocksDB iterator, or entries held
  * in memory (heap timers). Batches expose their entries through forEach.
  */
-export interface BatchSource {
+interface BatchSource {
   readonly ended: boolean
   nextBatchAsync(maxCount: number, maxBytes: number): Promise<{ forEach(visit: (key: Buffer, value: Buffer) => void): void }>
 }
 
 /** Sorted entries from memory as a BatchSource. */
-export class MemoryBatchSource implements BatchSource {
+class MemoryBatchSource implements BatchSource {
   private index = 0
 
   constructor(private readonly entries: readonly (readonly [Buffer, Buffer])[]) {}
@@ -74,12 +103,12 @@ class StateCursor {
   }
 }
 
-export interface MergeInput {
+interface MergeInput {
   kvStateId: number
   iterator: BatchSource
 }
 
-export interface MergeOptions {
+interface MergeOptions {
   prefixBytes: 1 | 2
   batchCount?: number
   batchBytes?: number
@@ -98,7 +127,7 @@ function keyGroupOf(key: Buffer, prefixBytes: 1 | 2): number {
  * merge picks the next (key group, state) run and emits it whole: one choice per run, not
  * per entry. Batches are read off the event loop; memory stays at one batch per state.
  */
-export async function mergeByKeyGroup(
+async function mergeByKeyGroup(
   inputs: MergeInput[],
   options: MergeOptions,
   emit: (kvStateId: number, key: Buffer, value: Buffer) => void,
