@@ -26,6 +26,7 @@
 namespace rks {
 
 static constexpr size_t kDefaultBlockCacheBytes = 64 << 20;
+static constexpr size_t kScratchKeptBytes = 1 << 20;
 
 // DBWithTTL stores write times as int32 seconds and tests expiry as `timestamp + ttl` in
 // int32: an expiry past 2038-01-19T03:14:07Z wraps negative, and compaction then deletes
@@ -94,7 +95,6 @@ Napi::Function Database::Init(Napi::Env env) {
                          InstanceMethod<&Database::Delete>("delete"),
                          InstanceMethod<&Database::DeleteRange>("deleteRange"),
                          InstanceMethod<&Database::Write>("write"),
-                         InstanceMethod<&Database::NewBatch>("batch"),
                          InstanceMethod<&Database::NewIterator>("iterator"),
                          InstanceMethod<&Database::NewSnapshot>("snapshot"),
                          InstanceMethod<&Database::NewSstWriter>("sstWriter"),
@@ -225,9 +225,10 @@ std::shared_ptr<TimestampedListTtl> Database::ListTtlFor(bool timestampedList, i
   return timestampedList ? std::make_shared<TimestampedListTtl>(ttlSeconds, clock_) : nullptr;
 }
 
-int64_t Database::WriteTime(Napi::Env env, const ColumnFamily& family, const rocksdb::Slice& value, bool raw) const {
+int64_t Database::WriteTime(Napi::Env env, const ColumnFamily& family, const rocksdb::Slice& value, bool raw,
+                            int64_t now) const {
   if (raw) CheckStatus(env, CheckRawWrite(value));
-  int64_t time = raw ? DecodeTimestamp(value) : NowSeconds();
+  int64_t time = raw ? DecodeTimestamp(value) : now;
   if (time + family.ttlSeconds > INT32_MAX) {
     throw MakeError(env, "TimestampOverflow",
                     "refusing a write to column family '" + family.name + "' at " + std::to_string(time) +
@@ -762,17 +763,18 @@ Napi::Value Database::DeleteRange(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
+// write(encoded): a whole WriteBatch as lib/native/write-batch.ts encodes it, its values
+// stamped with one write time.
 Napi::Value Database::Write(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
+  rocksdb::Slice encoded = BytesArg(info[0], "batch");
   CheckWritable(env);
-  WriteBatch* batch = UnwrapArg<WriteBatch>(info[0], "a WriteBatch");
-  CheckWrite(env, base_->Write(writeOptions_, batch->BatchOn(env, this)));
+  DecodeWriteBatch(env, *this, encoded, NowSeconds(), &scratch_);
+  rocksdb::Status status = base_->Write(writeOptions_, &scratch_);
+  // A huge batch does not keep its memory for the single puts after it.
+  if (scratch_.GetDataSize() > kScratchKeptBytes) scratch_ = rocksdb::WriteBatch();
+  CheckWrite(env, status);
   return env.Undefined();
-}
-
-Napi::Value Database::NewBatch(const Napi::CallbackInfo& info) {
-  CheckOpen(info.Env());
-  return WriteBatch::Create(info.Env(), this);
 }
 
 Napi::Value Database::NewIterator(const Napi::CallbackInfo& info) {

@@ -92,9 +92,12 @@ class Database : public Napi::ObjectWrap<Database> {
   bool IsLive(uint32_t id) const { return id < columnFamilies_.size() && !columnFamilies_[id].dropped; }
   Snapshot* SnapshotArg(const Napi::Value& value) const;  // null for undefined
   int64_t NowSeconds() const;
-  // The write time to stamp a value of `family` with (its own for raw values), refused when
-  // its expiry would not fit DBWithTTL's int32 seconds.
-  int64_t WriteTime(Napi::Env env, const ColumnFamily& family, const rocksdb::Slice& value, bool raw) const;
+  // The write time to stamp a value of `family` with (its own for raw values, else `now`),
+  // refused when its expiry would not fit DBWithTTL's int32 seconds.
+  int64_t WriteTime(Napi::Env env, const ColumnFamily& family, const rocksdb::Slice& value, bool raw, int64_t now) const;
+  int64_t WriteTime(Napi::Env env, const ColumnFamily& family, const rocksdb::Slice& value, bool raw) const {
+    return WriteTime(env, family, value, raw, raw ? 0 : NowSeconds());
+  }
   void Attach(Resource* resource) { resources_.insert(resource); }
   void Detach(Resource* resource) { resources_.erase(resource); }
   OperationGate& gate() { return gate_; }
@@ -125,7 +128,6 @@ class Database : public Napi::ObjectWrap<Database> {
   Napi::Value Delete(const Napi::CallbackInfo& info);
   Napi::Value DeleteRange(const Napi::CallbackInfo& info);
   Napi::Value Write(const Napi::CallbackInfo& info);
-  Napi::Value NewBatch(const Napi::CallbackInfo& info);
   Napi::Value NewIterator(const Napi::CallbackInfo& info);
   Napi::Value NewSnapshot(const Napi::CallbackInfo& info);
   Napi::Value NewSstWriter(const Napi::CallbackInfo& info);
@@ -168,7 +170,7 @@ class Database : public Napi::ObjectWrap<Database> {
   std::shared_ptr<BackgroundErrorListener> backgroundErrors_ = std::make_shared<BackgroundErrorListener>();
   std::vector<ColumnFamily> columnFamilies_;
   rocksdb::WriteOptions writeOptions_;
-  rocksdb::WriteBatch scratch_;  // reused by single writes: no allocation per put
+  rocksdb::WriteBatch scratch_;  // reused by every write: no allocation per put or batch
   std::unordered_set<Resource*> resources_;
   OperationGate gate_;
   int pending_ = 0;

@@ -1,6 +1,8 @@
 #include "write_batch.h"
 
-#include "addon.h"
+#include <cstring>
+#include <string>
+
 #include "args.h"
 #include "database.h"
 #include "errors.h"
@@ -8,118 +10,85 @@
 
 namespace rks {
 
-Napi::Function WriteBatch::Init(Napi::Env env) {
-  return DefineClass(env, "WriteBatch",
-                     {
-                         InstanceMethod<&WriteBatch::Put>("put"),
-                         InstanceMethod<&WriteBatch::PutRaw>("putRaw"),
-                         InstanceMethod<&WriteBatch::Merge>("merge"),
-                         InstanceMethod<&WriteBatch::Delete>("delete"),
-                         InstanceMethod<&WriteBatch::DeleteRange>("deleteRange"),
-                         InstanceMethod<&WriteBatch::Clear>("clear"),
-                         InstanceMethod<&WriteBatch::Count>("count"),
-                         InstanceMethod<&WriteBatch::ByteSize>("byteSize"),
-                         InstanceMethod<&WriteBatch::Close>("close"),
-                     });
-}
+namespace {
 
-WriteBatch::WriteBatch(const Napi::CallbackInfo& info) : ObjectWrap(info) {
-  info.This().As<Napi::Object>().TypeTag(&kTypeTag);
-}
+// Reads the encoding front to back; any read past its end is a malformed batch.
+class BatchReader {
+ public:
+  BatchReader(Napi::Env env, const rocksdb::Slice& encoded) : env_(env), data_(encoded.data()), size_(encoded.size()) {}
 
-WriteBatch::~WriteBatch() { ReleaseResource(); }
+  bool done() const { return at_ == size_; }
 
-Napi::Object WriteBatch::Create(Napi::Env env, Database* db) {
-  Napi::Object object = AddonData::Of(env)->writeBatchConstructor.New({});
-  WriteBatch* batch = Unwrap(object);
-  batch->AttachTo(db);
-  return object;
-}
+  uint8_t Byte() {
+    Need(1);
+    return uint8_t(data_[at_++]);
+  }
 
-void WriteBatch::ReleaseResource() {
-  if (!DetachFromDatabase()) return;
-  batch_.Clear();
-  families_.clear();
-}
+  uint32_t U32() {
+    Need(4);
+    const auto* p = reinterpret_cast<const unsigned char*>(data_ + at_);
+    at_ += 4;
+    return uint32_t(p[0]) | uint32_t(p[1]) << 8 | uint32_t(p[2]) << 16 | uint32_t(p[3]) << 24;
+  }
 
-void WriteBatch::CheckUsable(Napi::Env env) const {
-  if (db_ == nullptr) ThrowClosed(env, "WriteBatch");
-  db_->CheckOpen(env);
-}
+  // Length-prefixed bytes, a view into the encoding. Never a null pointer (see BytesArg).
+  rocksdb::Slice Bytes() {
+    static const char kEmpty[1] = {0};
+    uint32_t length = U32();
+    Need(length);
+    rocksdb::Slice bytes(length == 0 ? kEmpty : data_ + at_, length);
+    at_ += length;
+    return bytes;
+  }
 
-rocksdb::WriteBatch* WriteBatch::BatchOn(Napi::Env env, const Database* db) {
-  CheckUsable(env);
-  if (db_ != db) throw MakeError(env, "InvalidArgument", "the batch belongs to another database");
-  for (uint32_t id : families_) {
-    if (!db->IsLive(id)) {
+ private:
+  void Need(size_t bytes) const {
+    if (size_ - at_ < bytes) throw MakeError(env_, "InvalidArgument", "malformed write batch encoding");
+  }
+
+  Napi::Env env_;
+  const char* data_;
+  size_t size_;
+  size_t at_ = 0;
+};
+
+}  // namespace
+
+void DecodeWriteBatch(Napi::Env env, const Database& db, const rocksdb::Slice& encoded, int64_t now,
+                      rocksdb::WriteBatch* out) {
+  out->Clear();
+  BatchReader reader(env, encoded);
+  while (!reader.done()) {
+    const auto op = BatchOp(reader.Byte());
+    const uint32_t id = reader.U32();
+    if (!db.IsLive(id)) {
       throw MakeError(env, "ColumnFamilyNotFound",
                       "the batch holds writes for column family " + std::to_string(id) + ", dropped since");
     }
+    const ColumnFamily& family = db.FamilyAt(id);
+    const rocksdb::Slice key = reader.Bytes();
+    switch (op) {
+      case BatchOp::kPut:
+      case BatchOp::kPutRaw:
+      case BatchOp::kMerge: {
+        const rocksdb::Slice value = reader.Bytes();
+        const bool raw = op == BatchOp::kPutRaw;
+        const int64_t writeTime = db.WriteTime(env, family, value, raw, now);
+        CheckStatus(env, AddStampedWrite(*out, family.handle, key, value, op == BatchOp::kMerge, raw, writeTime));
+        break;
+      }
+      case BatchOp::kDelete:
+        CheckStatus(env, out->Delete(family.handle, key));
+        break;
+      case BatchOp::kDeleteRange: {
+        const rocksdb::Slice end = reader.Bytes();
+        if (CheckRange(env, key, end, "deleteRange")) CheckStatus(env, out->DeleteRange(family.handle, key, end));
+        break;
+      }
+      default:
+        throw MakeError(env, "InvalidArgument", "malformed write batch encoding: unknown operation " + std::to_string(int(op)));
+    }
   }
-  return &batch_;
-}
-
-const ColumnFamily& WriteBatch::FamilyArg(const Napi::Value& value) {
-  const ColumnFamily& family = db_->ColumnFamilyArg(value);
-  families_.insert(value.As<Napi::Number>().Uint32Value());
-  return family;
-}
-
-// Values get their write time now, when they are added (DBWithTTL stamps them when written).
-Napi::Value WriteBatch::Append(const Napi::CallbackInfo& info, bool merge, bool raw) {
-  Napi::Env env = info.Env();
-  CheckUsable(env);
-  const ColumnFamily& family = FamilyArg(info[0]);
-  rocksdb::Slice key = BytesArg(info[1], "key");
-  rocksdb::Slice value = BytesArg(info[2], "value");
-  int64_t writeTime = db_->WriteTime(env, family, value, raw);
-  CheckStatus(env, AddStampedWrite(batch_, family.handle, key, value, merge, raw, writeTime));
-  return info.This();
-}
-
-Napi::Value WriteBatch::Put(const Napi::CallbackInfo& info) { return Append(info, false, false); }
-Napi::Value WriteBatch::PutRaw(const Napi::CallbackInfo& info) { return Append(info, false, true); }
-Napi::Value WriteBatch::Merge(const Napi::CallbackInfo& info) { return Append(info, true, false); }
-
-Napi::Value WriteBatch::Delete(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  CheckUsable(env);
-  const ColumnFamily& family = FamilyArg(info[0]);
-  CheckStatus(env, batch_.Delete(family.handle, BytesArg(info[1], "key")));
-  return info.This();
-}
-
-Napi::Value WriteBatch::DeleteRange(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  CheckUsable(env);
-  const ColumnFamily& family = FamilyArg(info[0]);
-  rocksdb::Slice begin = BytesArg(info[1], "begin");
-  rocksdb::Slice end = BytesArg(info[2], "end");
-  if (!CheckRange(env, begin, end, "deleteRange")) return info.This();
-  CheckStatus(env, batch_.DeleteRange(family.handle, begin, end));
-  return info.This();
-}
-
-Napi::Value WriteBatch::Clear(const Napi::CallbackInfo& info) {
-  CheckUsable(info.Env());
-  batch_.Clear();
-  families_.clear();
-  return info.This();
-}
-
-Napi::Value WriteBatch::Count(const Napi::CallbackInfo& info) {
-  CheckUsable(info.Env());
-  return Napi::Number::New(info.Env(), batch_.Count());
-}
-
-Napi::Value WriteBatch::ByteSize(const Napi::CallbackInfo& info) {
-  CheckUsable(info.Env());
-  return Napi::Number::New(info.Env(), double(batch_.GetDataSize()));
-}
-
-Napi::Value WriteBatch::Close(const Napi::CallbackInfo& info) {
-  ReleaseResource();
-  return info.Env().Undefined();
 }
 
 }  // namespace rks

@@ -25,18 +25,6 @@ export interface NativeSnapshot {
   sequenceNumber(): number
 }
 
-export interface NativeWriteBatch {
-  put(cf: number, key: Uint8Array, value: Uint8Array): NativeWriteBatch
-  putRaw(cf: number, key: Uint8Array, value: Uint8Array): NativeWriteBatch
-  merge(cf: number, key: Uint8Array, value: Uint8Array): NativeWriteBatch
-  delete(cf: number, key: Uint8Array): NativeWriteBatch
-  deleteRange(cf: number, begin: Uint8Array, end: Uint8Array): NativeWriteBatch
-  clear(): NativeWriteBatch
-  count(): number
-  byteSize(): number
-  close(): void
-}
-
 export interface NativeSstFileInfo {
   path: string
   entries: number
@@ -95,8 +83,8 @@ export interface NativeDatabase {
   merge(cf: number, key: Uint8Array, value: Uint8Array): void
   delete(cf: number, key: Uint8Array): void
   deleteRange(cf: number, begin: Uint8Array, end: Uint8Array): void
-  write(batch: NativeWriteBatch): void
-  batch(): NativeWriteBatch
+  /** A WriteBatch as lib/native/write-batch.ts encodes it (native/write_batch.h). */
+  write(batch: Uint8Array): void
   iterator(cf: number, options: NativeIteratorOptions): NativeIterator
   snapshot(): NativeSnapshot
   sstWriter(cf: number): NativeSstWriter

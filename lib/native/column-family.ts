@@ -58,6 +58,8 @@ export class ColumnFamily {
   readonly id: number
   /** Values are lists of timestamped elements, each expiring on its own (see `ColumnFamilyOptions`). */
   readonly timestampedList: boolean
+  /** @internal Set when the family is dropped: batches refuse it at once. */
+  dropped = false
   private ttl: number
 
   /** @internal */
