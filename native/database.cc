@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <climits>
+#include <cstring>
 
 #include <rocksdb/convenience.h>
 #include <rocksdb/filter_policy.h>
@@ -15,6 +16,7 @@
 #include "info_log.h"
 #include "iterator.h"
 #include "latest_write_time.h"
+#include "little_endian.h"
 #include "list_ttl_compaction_filter.h"
 #include "memory_budget.h"
 #include "merge_operator.h"
@@ -89,6 +91,7 @@ Napi::Function Database::Init(Napi::Env env) {
                          InstanceMethod<&Database::DropColumnFamily>("dropColumnFamily"),
                          InstanceMethod<&Database::Get>("get"),
                          InstanceMethod<&Database::GetMany>("getMany"),
+                         InstanceMethod<&Database::ReadPoolChunk>("readPoolChunk"),
                          InstanceMethod<&Database::Put>("put"),
                          InstanceMethod<&Database::PutRaw>("putRaw"),
                          InstanceMethod<&Database::Merge>("merge"),
@@ -688,8 +691,10 @@ Napi::Value Database::Get(const Napi::CallbackInfo& info) {
   CheckStatus(env, CheckRawValue(value));
   if ((flags & kReadSkipExpired) && IsExpired(value, family.ttlSeconds, NowSeconds())) return env.Undefined();
   rocksdb::Slice result = (flags & kReadRaw) ? rocksdb::Slice(value) : StripTimestamp(value);
-  return Napi::Buffer<char>::Copy(env, result.data(), result.size());
+  return readPool_.Return(env, result.data(), result.size());
 }
+
+Napi::Value Database::ReadPoolChunk(const Napi::CallbackInfo& info) { return readPool_.CurrentChunk(info.Env()); }
 
 Napi::Value Database::GetMany(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
@@ -709,20 +714,29 @@ Napi::Value Database::GetMany(const Napi::CallbackInfo& info) {
   std::vector<rocksdb::Status> statuses(count);
   base_->MultiGet(options, family.handle, count, keys.data(), values.data(), statuses.data());
   const int64_t now = (flags & kReadSkipExpired) ? NowSeconds() : 0;
-  Napi::Array result = Napi::Array::New(env, count);
+  // One Buffer for all of them (lib/native/column-family.ts getMany): u32 count, an i32 length
+  // per key (-1: none), then the values one after the other.
+  std::vector<rocksdb::Slice> found(count);
+  std::vector<bool> present(count, false);
+  size_t total = 4 + 4 * size_t(count);
   for (uint32_t i = 0; i < count; ++i) {
-    if (statuses[i].IsNotFound()) {
-      result.Set(i, env.Undefined());
-      continue;
-    }
+    if (statuses[i].IsNotFound()) continue;
     CheckStatus(env, statuses[i]);
     CheckStatus(env, CheckRawValue(values[i]));
-    if ((flags & kReadSkipExpired) && IsExpired(values[i], family.ttlSeconds, now)) {
-      result.Set(i, env.Undefined());
-      continue;
-    }
-    rocksdb::Slice value = (flags & kReadRaw) ? rocksdb::Slice(values[i]) : StripTimestamp(values[i]);
-    result.Set(i, Napi::Buffer<char>::Copy(env, value.data(), value.size()));
+    if ((flags & kReadSkipExpired) && IsExpired(values[i], family.ttlSeconds, now)) continue;
+    found[i] = (flags & kReadRaw) ? rocksdb::Slice(values[i]) : StripTimestamp(values[i]);
+    present[i] = true;
+    total += found[i].size();
+  }
+  Napi::Buffer<char> result = Napi::Buffer<char>::New(env, total);
+  char* out = result.Data();
+  WriteU32LE(out, count);
+  char* data = out + 4 + 4 * size_t(count);
+  for (uint32_t i = 0; i < count; ++i) {
+    WriteU32LE(out + 4 + 4 * size_t(i), present[i] ? uint32_t(found[i].size()) : UINT32_MAX);
+    if (!present[i]) continue;
+    if (!found[i].empty()) std::memcpy(data, found[i].data(), found[i].size());
+    data += found[i].size();
   }
   return result;
 }

@@ -14,6 +14,7 @@
 
 #include "background_error.h"
 #include "operation_gate.h"
+#include "read_pool.h"
 #include "resource.h"
 
 namespace rks {
@@ -122,6 +123,7 @@ class Database : public Napi::ObjectWrap<Database> {
   Napi::Value DropColumnFamily(const Napi::CallbackInfo& info);
   Napi::Value Get(const Napi::CallbackInfo& info);
   Napi::Value GetMany(const Napi::CallbackInfo& info);
+  Napi::Value ReadPoolChunk(const Napi::CallbackInfo& info);
   Napi::Value Put(const Napi::CallbackInfo& info);
   Napi::Value PutRaw(const Napi::CallbackInfo& info);
   Napi::Value Merge(const Napi::CallbackInfo& info);
@@ -170,6 +172,7 @@ class Database : public Napi::ObjectWrap<Database> {
   std::shared_ptr<BackgroundErrorListener> backgroundErrors_ = std::make_shared<BackgroundErrorListener>();
   std::vector<ColumnFamily> columnFamilies_;
   rocksdb::WriteOptions writeOptions_;
+  ReadPool readPool_;  // where get() puts the values it returns
   rocksdb::WriteBatch scratch_;  // reused by every write: no allocation per put or batch
   std::unordered_set<Resource*> resources_;
   OperationGate gate_;

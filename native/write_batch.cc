@@ -6,6 +6,7 @@
 #include "args.h"
 #include "database.h"
 #include "errors.h"
+#include "little_endian.h"
 #include "ttl_value.h"
 
 namespace rks {
@@ -26,9 +27,8 @@ class BatchReader {
 
   uint32_t U32() {
     Need(4);
-    const auto* p = reinterpret_cast<const unsigned char*>(data_ + at_);
     at_ += 4;
-    return uint32_t(p[0]) | uint32_t(p[1]) << 8 | uint32_t(p[2]) << 16 | uint32_t(p[3]) << 24;
+    return ReadU32LE(data_ + at_ - 4);
   }
 
   // Length-prefixed bytes, a view into the encoding. Never a null pointer (see BytesArg).

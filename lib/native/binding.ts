@@ -76,8 +76,11 @@ export interface NativeDatabase {
   createColumnFamilySync(name: string, ttlSeconds?: number, periodicCompactionSeconds?: number, timestampedList?: boolean): number
   setTtl(cf: number, ttlSeconds: number): void
   dropColumnFamily(cf: number): Promise<void>
-  get(cf: number, key: Uint8Array, snapshot?: NativeSnapshot, flags?: number): Buffer | undefined
-  getMany(cf: number, keys: Uint8Array[], snapshot?: NativeSnapshot, flags?: number): (Buffer | undefined)[]
+  /** A small value comes as a number that locates it in the read pool's chunk (lib/native/read-pool.ts). */
+  get(cf: number, key: Uint8Array, snapshot?: NativeSnapshot, flags?: number): number | Buffer | undefined
+  readPoolChunk(): ArrayBuffer
+  /** The values packed into one Buffer (lib/native/column-family.ts unpackValues). */
+  getMany(cf: number, keys: Uint8Array[], snapshot?: NativeSnapshot, flags?: number): Buffer
   put(cf: number, key: Uint8Array, value: Uint8Array): void
   putRaw(cf: number, key: Uint8Array, value: Uint8Array): void
   merge(cf: number, key: Uint8Array, value: Uint8Array): void

@@ -2,6 +2,7 @@ import { binding, type NativeColumnFamilyInfo, type NativeDatabase, type NativeL
 import { checkRange, toBytes, type Bytes } from './bytes'
 import { ColumnFamily } from './column-family'
 import { ManualClock } from './clock'
+import { ReadPool } from './read-pool'
 import { Snapshot } from './snapshot'
 import { SstWriter } from './sst-writer'
 import { WriteBatch } from './write-batch'
@@ -118,6 +119,7 @@ export class RocksDB {
 
   private readonly native: NativeDatabase
   private readonly families = new Map<string, ColumnFamily>()
+  private readonly reads: ReadPool
   /** @internal True from the moment `close()` is called (batches check it: they are JS until written). */
   closing = false
   /** Set while the database is flushed at process exit (WAL off). */
@@ -128,6 +130,7 @@ export class RocksDB {
     readonly path: string,
   ) {
     this.native = native
+    this.reads = new ReadPool(native)
   }
 
   static async open(path: string, options: OpenOptions = {}): Promise<RocksDB> {
@@ -310,7 +313,7 @@ export class RocksDB {
   }
 
   private addFamily(info: NativeColumnFamilyInfo): ColumnFamily {
-    const family = new ColumnFamily(this.native, info)
+    const family = new ColumnFamily(this.native, this.reads, info)
     this.families.set(info.name, family)
     return family
   }
