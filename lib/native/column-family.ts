@@ -105,6 +105,10 @@ export class ColumnFamily {
     this.ttl = seconds
   }
 
+  /**
+   * A value up to 4 KiB is a view of a shared 8 KiB chunk (like a small `Buffer.allocUnsafe`):
+   * one kept alive keeps its chunk alive. Larger values are Buffers of their own.
+   */
   get(key: Bytes, options?: ReadOptions): Buffer | undefined {
     if (options === undefined) return this.reads.value(this.db.get(this.id, toBytes(key)))
     return this.reads.value(this.db.get(this.id, toBytes(key), nativeSnapshot(options), readFlags(options)))
