@@ -714,8 +714,8 @@ Napi::Value Database::GetMany(const Napi::CallbackInfo& info) {
   std::vector<rocksdb::Status> statuses(count);
   base_->MultiGet(options, family.handle, count, keys.data(), values.data(), statuses.data());
   const int64_t now = (flags & kReadSkipExpired) ? NowSeconds() : 0;
-  // One Buffer for all of them (lib/native/column-family.ts getMany): u32 count, an i32 length
-  // per key (-1: none), then the values one after the other.
+  // One Buffer for all of them (lib/native/column-family.ts unpackValues): u32 count, a u32
+  // length per key (0xffffffff: none), then the values one after the other.
   std::vector<rocksdb::Slice> found(count);
   std::vector<bool> present(count, false);
   size_t total = 4 + 4 * size_t(count);
