@@ -23,7 +23,6 @@
 #include "snapshot.h"
 #include "sst_writer.h"
 #include "ttl_value.h"
-#include "write_batch.h"
 
 namespace rks {
 
@@ -783,7 +782,7 @@ Napi::Value Database::Write(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   rocksdb::Slice encoded = BytesArg(info[0], "batch");
   CheckWritable(env);
-  DecodeWriteBatch(env, *this, encoded, NowSeconds(), &scratch_);
+  batchDecoder_.Decode(env, *this, encoded, NowSeconds(), &scratch_);
   rocksdb::Status status = base_->Write(writeOptions_, &scratch_);
   // A huge batch does not keep its memory for the single puts after it.
   if (scratch_.GetDataSize() > kScratchKeptBytes) scratch_ = rocksdb::WriteBatch();

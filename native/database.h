@@ -16,6 +16,7 @@
 #include "operation_gate.h"
 #include "read_pool.h"
 #include "resource.h"
+#include "write_batch.h"
 
 namespace rks {
 
@@ -173,6 +174,7 @@ class Database : public Napi::ObjectWrap<Database> {
   std::vector<ColumnFamily> columnFamilies_;
   rocksdb::WriteOptions writeOptions_;
   ReadPool readPool_;  // where get() puts the values it returns
+  BatchDecoder batchDecoder_;
   rocksdb::WriteBatch scratch_;  // reused by every write: no allocation per put or batch
   std::unordered_set<Resource*> resources_;
   OperationGate gate_;

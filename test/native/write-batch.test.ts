@@ -44,6 +44,31 @@ describe('encoded WriteBatch', () => {
     await db.close()
   })
 
+  it('keeps the order of operations on one key among many others (the native side sorts point operations by key)', async () => {
+    const db = await RocksDB.open(tempDir(), { columnFamilies: [{ name: 'a' }, { name: 'b' }] })
+    const [a, b] = [db.columnFamily('a'), db.columnFamily('b')]
+    const batch = db.batch()
+    for (let i = 999; i >= 0; i--) {
+      const key = `k${i % 100}`
+      const cf = i % 2 === 0 ? a : b
+      if (i % 7 === 0) batch.delete(cf, key)
+      else batch.merge(cf, key, String(i))
+    }
+    batch.put(a, 'k5', 'last').merge(a, 'k5', 'after')
+    db.write(batch)
+    const expected = new Map<string, string[]>()
+    for (let i = 999; i >= 0; i--) {
+      const id = `${i % 2 === 0 ? 'a' : 'b'}/k${i % 100}`
+      expected.set(id, i % 7 === 0 ? [] : [...(expected.get(id) ?? []), String(i)])
+    }
+    expected.set('a/k5', ['last', 'after'])
+    for (const [id, operands] of expected) {
+      const [name, key] = id.split('/')
+      expect(text(db.columnFamily(name).get(key)), id).toBe(operands.length === 0 ? undefined : operands.join(','))
+    }
+    await db.close()
+  })
+
   it('writes an empty batch as a no-op, and empty keys and values', async () => {
     const db = await RocksDB.open(tempDir())
     const cf = db.columnFamily()
@@ -128,6 +153,9 @@ describe('encoded WriteBatch', () => {
     expect(() => batch.deleteRange(one.columnFamily(), 'b', 'a')).toThrow(RangeError)
     expect(batch.count).toBe(0)
     expect(() => one.write({} as never)).toThrow(TypeError)
+    // What postMessage hands another thread: plain data, not a batch.
+    expect(() => one.write(structuredClone(one.batch().put(one.columnFamily(), 'k', 'v')))).toThrow(TypeError)
+    expect(one.columnFamily().get('k')).toBeUndefined()
     await Promise.all([one.close(), two.close()])
   })
 
