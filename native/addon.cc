@@ -19,7 +19,6 @@
 #include "snapshot_stream.h"
 #include "snappy_codec.h"
 #include "sst_writer.h"
-#include "write_batch.h"
 
 #ifndef RKS_ROCKSDB_BUILD
 #define RKS_ROCKSDB_BUILD "system"
@@ -75,17 +74,14 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
 
   Napi::Function iterator = Iterator::Init(env);
   Napi::Function snapshot = Snapshot::Init(env);
-  Napi::Function batch = WriteBatch::Init(env);
   Napi::Function sstWriter = SstWriter::Init(env);
   data->iteratorConstructor = Napi::Persistent(iterator);
   data->snapshotConstructor = Napi::Persistent(snapshot);
-  data->writeBatchConstructor = Napi::Persistent(batch);
   data->sstWriterConstructor = Napi::Persistent(sstWriter);
 
   exports.Set("Database", Database::Init(env));
   exports.Set("Iterator", iterator);
   exports.Set("Snapshot", snapshot);
-  exports.Set("WriteBatch", batch);
   exports.Set("SstWriter", sstWriter);
   exports.Set("SnapshotStream", SnapshotStream::Init(env));
   exports.Set("ManualClock", ManualClock::Init(env));

@@ -13,7 +13,6 @@ struct AddonData {
   Napi::FunctionReference errorFactory;
   Napi::FunctionReference iteratorConstructor;
   Napi::FunctionReference snapshotConstructor;
-  Napi::FunctionReference writeBatchConstructor;
   Napi::FunctionReference sstWriterConstructor;
   // Every open database of this environment, closed by the cleanup hook when the
   // environment (main thread or worker) shuts down with databases still open.

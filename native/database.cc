@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <climits>
+#include <cstring>
 
 #include <rocksdb/convenience.h>
 #include <rocksdb/filter_policy.h>
@@ -15,17 +16,18 @@
 #include "info_log.h"
 #include "iterator.h"
 #include "latest_write_time.h"
+#include "little_endian.h"
 #include "list_ttl_compaction_filter.h"
 #include "memory_budget.h"
 #include "merge_operator.h"
 #include "snapshot.h"
 #include "sst_writer.h"
 #include "ttl_value.h"
-#include "write_batch.h"
 
 namespace rks {
 
 static constexpr size_t kDefaultBlockCacheBytes = 64 << 20;
+static constexpr size_t kScratchKeptBytes = 1 << 20;
 
 // DBWithTTL stores write times as int32 seconds and tests expiry as `timestamp + ttl` in
 // int32: an expiry past 2038-01-19T03:14:07Z wraps negative, and compaction then deletes
@@ -88,13 +90,13 @@ Napi::Function Database::Init(Napi::Env env) {
                          InstanceMethod<&Database::DropColumnFamily>("dropColumnFamily"),
                          InstanceMethod<&Database::Get>("get"),
                          InstanceMethod<&Database::GetMany>("getMany"),
+                         InstanceMethod<&Database::ReadPoolChunk>("readPoolChunk"),
                          InstanceMethod<&Database::Put>("put"),
                          InstanceMethod<&Database::PutRaw>("putRaw"),
                          InstanceMethod<&Database::Merge>("merge"),
                          InstanceMethod<&Database::Delete>("delete"),
                          InstanceMethod<&Database::DeleteRange>("deleteRange"),
                          InstanceMethod<&Database::Write>("write"),
-                         InstanceMethod<&Database::NewBatch>("batch"),
                          InstanceMethod<&Database::NewIterator>("iterator"),
                          InstanceMethod<&Database::NewSnapshot>("snapshot"),
                          InstanceMethod<&Database::NewSstWriter>("sstWriter"),
@@ -225,9 +227,10 @@ std::shared_ptr<TimestampedListTtl> Database::ListTtlFor(bool timestampedList, i
   return timestampedList ? std::make_shared<TimestampedListTtl>(ttlSeconds, clock_) : nullptr;
 }
 
-int64_t Database::WriteTime(Napi::Env env, const ColumnFamily& family, const rocksdb::Slice& value, bool raw) const {
+int64_t Database::WriteTime(Napi::Env env, const ColumnFamily& family, const rocksdb::Slice& value, bool raw,
+                            int64_t now) const {
   if (raw) CheckStatus(env, CheckRawWrite(value));
-  int64_t time = raw ? DecodeTimestamp(value) : NowSeconds();
+  int64_t time = raw ? DecodeTimestamp(value) : now;
   if (time + family.ttlSeconds > INT32_MAX) {
     throw MakeError(env, "TimestampOverflow",
                     "refusing a write to column family '" + family.name + "' at " + std::to_string(time) +
@@ -687,8 +690,10 @@ Napi::Value Database::Get(const Napi::CallbackInfo& info) {
   CheckStatus(env, CheckRawValue(value));
   if ((flags & kReadSkipExpired) && IsExpired(value, family.ttlSeconds, NowSeconds())) return env.Undefined();
   rocksdb::Slice result = (flags & kReadRaw) ? rocksdb::Slice(value) : StripTimestamp(value);
-  return Napi::Buffer<char>::Copy(env, result.data(), result.size());
+  return readPool_.Return(env, result.data(), result.size());
 }
+
+Napi::Value Database::ReadPoolChunk(const Napi::CallbackInfo& info) { return readPool_.CurrentChunk(info.Env()); }
 
 Napi::Value Database::GetMany(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
@@ -708,20 +713,29 @@ Napi::Value Database::GetMany(const Napi::CallbackInfo& info) {
   std::vector<rocksdb::Status> statuses(count);
   base_->MultiGet(options, family.handle, count, keys.data(), values.data(), statuses.data());
   const int64_t now = (flags & kReadSkipExpired) ? NowSeconds() : 0;
-  Napi::Array result = Napi::Array::New(env, count);
+  // One Buffer for all of them (lib/native/column-family.ts unpackValues): u32 count, a u32
+  // length per key (0xffffffff: none), then the values one after the other.
+  std::vector<rocksdb::Slice> found(count);
+  std::vector<bool> present(count, false);
+  size_t total = 4 + 4 * size_t(count);
   for (uint32_t i = 0; i < count; ++i) {
-    if (statuses[i].IsNotFound()) {
-      result.Set(i, env.Undefined());
-      continue;
-    }
+    if (statuses[i].IsNotFound()) continue;
     CheckStatus(env, statuses[i]);
     CheckStatus(env, CheckRawValue(values[i]));
-    if ((flags & kReadSkipExpired) && IsExpired(values[i], family.ttlSeconds, now)) {
-      result.Set(i, env.Undefined());
-      continue;
-    }
-    rocksdb::Slice value = (flags & kReadRaw) ? rocksdb::Slice(values[i]) : StripTimestamp(values[i]);
-    result.Set(i, Napi::Buffer<char>::Copy(env, value.data(), value.size()));
+    if ((flags & kReadSkipExpired) && IsExpired(values[i], family.ttlSeconds, now)) continue;
+    found[i] = (flags & kReadRaw) ? rocksdb::Slice(values[i]) : StripTimestamp(values[i]);
+    present[i] = true;
+    total += found[i].size();
+  }
+  Napi::Buffer<char> result = Napi::Buffer<char>::New(env, total);
+  char* out = result.Data();
+  WriteU32LE(out, count);
+  char* data = out + 4 + 4 * size_t(count);
+  for (uint32_t i = 0; i < count; ++i) {
+    WriteU32LE(out + 4 + 4 * size_t(i), present[i] ? uint32_t(found[i].size()) : UINT32_MAX);
+    if (!present[i]) continue;
+    if (!found[i].empty()) std::memcpy(data, found[i].data(), found[i].size());
+    data += found[i].size();
   }
   return result;
 }
@@ -762,17 +776,18 @@ Napi::Value Database::DeleteRange(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
+// write(encoded): a whole WriteBatch as lib/native/write-batch.ts encodes it, its values
+// stamped with one write time.
 Napi::Value Database::Write(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
+  rocksdb::Slice encoded = BytesArg(info[0], "batch");
   CheckWritable(env);
-  WriteBatch* batch = UnwrapArg<WriteBatch>(info[0], "a WriteBatch");
-  CheckWrite(env, base_->Write(writeOptions_, batch->BatchOn(env, this)));
+  batchDecoder_.Decode(env, *this, encoded, NowSeconds(), &scratch_);
+  rocksdb::Status status = base_->Write(writeOptions_, &scratch_);
+  // A huge batch does not keep its memory for the single puts after it.
+  if (scratch_.GetDataSize() > kScratchKeptBytes) scratch_ = rocksdb::WriteBatch();
+  CheckWrite(env, status);
   return env.Undefined();
-}
-
-Napi::Value Database::NewBatch(const Napi::CallbackInfo& info) {
-  CheckOpen(info.Env());
-  return WriteBatch::Create(info.Env(), this);
 }
 
 Napi::Value Database::NewIterator(const Napi::CallbackInfo& info) {

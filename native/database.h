@@ -15,7 +15,9 @@
 #include "background_error.h"
 #include "memory_budget.h"
 #include "operation_gate.h"
+#include "read_pool.h"
 #include "resource.h"
+#include "write_batch.h"
 
 namespace rks {
 
@@ -93,9 +95,12 @@ class Database : public Napi::ObjectWrap<Database> {
   bool IsLive(uint32_t id) const { return id < columnFamilies_.size() && !columnFamilies_[id].dropped; }
   Snapshot* SnapshotArg(const Napi::Value& value) const;  // null for undefined
   int64_t NowSeconds() const;
-  // The write time to stamp a value of `family` with (its own for raw values), refused when
-  // its expiry would not fit DBWithTTL's int32 seconds.
-  int64_t WriteTime(Napi::Env env, const ColumnFamily& family, const rocksdb::Slice& value, bool raw) const;
+  // The write time to stamp a value of `family` with (its own for raw values, else `now`),
+  // refused when its expiry would not fit DBWithTTL's int32 seconds.
+  int64_t WriteTime(Napi::Env env, const ColumnFamily& family, const rocksdb::Slice& value, bool raw, int64_t now) const;
+  int64_t WriteTime(Napi::Env env, const ColumnFamily& family, const rocksdb::Slice& value, bool raw) const {
+    return WriteTime(env, family, value, raw, raw ? 0 : NowSeconds());
+  }
   void Attach(Resource* resource) { resources_.insert(resource); }
   void Detach(Resource* resource) { resources_.erase(resource); }
   OperationGate& gate() { return gate_; }
@@ -120,13 +125,13 @@ class Database : public Napi::ObjectWrap<Database> {
   Napi::Value DropColumnFamily(const Napi::CallbackInfo& info);
   Napi::Value Get(const Napi::CallbackInfo& info);
   Napi::Value GetMany(const Napi::CallbackInfo& info);
+  Napi::Value ReadPoolChunk(const Napi::CallbackInfo& info);
   Napi::Value Put(const Napi::CallbackInfo& info);
   Napi::Value PutRaw(const Napi::CallbackInfo& info);
   Napi::Value Merge(const Napi::CallbackInfo& info);
   Napi::Value Delete(const Napi::CallbackInfo& info);
   Napi::Value DeleteRange(const Napi::CallbackInfo& info);
   Napi::Value Write(const Napi::CallbackInfo& info);
-  Napi::Value NewBatch(const Napi::CallbackInfo& info);
   Napi::Value NewIterator(const Napi::CallbackInfo& info);
   Napi::Value NewSnapshot(const Napi::CallbackInfo& info);
   Napi::Value NewSstWriter(const Napi::CallbackInfo& info);
@@ -170,7 +175,9 @@ class Database : public Napi::ObjectWrap<Database> {
   std::shared_ptr<BackgroundErrorListener> backgroundErrors_ = std::make_shared<BackgroundErrorListener>();
   std::vector<ColumnFamily> columnFamilies_;
   rocksdb::WriteOptions writeOptions_;
-  rocksdb::WriteBatch scratch_;  // reused by single writes: no allocation per put
+  ReadPool readPool_;  // where get() puts the values it returns
+  BatchDecoder batchDecoder_;
+  rocksdb::WriteBatch scratch_;  // reused by every write: no allocation per put or batch
   std::unordered_set<Resource*> resources_;
   OperationGate gate_;
   int pending_ = 0;

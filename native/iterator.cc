@@ -7,6 +7,7 @@
 #include "async.h"
 #include "database.h"
 #include "errors.h"
+#include "little_endian.h"
 #include "snapshot.h"
 #include "ttl_value.h"
 
@@ -20,13 +21,6 @@ static constexpr uint32_t kMaxSkippedPerCall = 4096;
 static void AppendU32(std::string& out, uint32_t value) {
   char bytes[4] = {char(value & 0xff), char((value >> 8) & 0xff), char((value >> 16) & 0xff), char(value >> 24)};
   out.append(bytes, 4);
-}
-
-static void WriteU32(char* out, uint32_t value) {
-  out[0] = char(value & 0xff);
-  out[1] = char((value >> 8) & 0xff);
-  out[2] = char((value >> 16) & 0xff);
-  out[3] = char(value >> 24);
 }
 
 Napi::Function Iterator::Init(Napi::Env env) {
@@ -156,8 +150,8 @@ rocksdb::Status Iterator::Fill(uint32_t maxCount, size_t maxBytes) {
 }
 
 Napi::Value Iterator::TakeBatch(Napi::Env env) {
-  WriteU32(&batch_[0], batchCount_);
-  WriteU32(&batch_[4], ended_ ? 1 : 0);
+  WriteU32LE(&batch_[0], batchCount_);
+  WriteU32LE(&batch_[4], ended_ ? 1 : 0);
   return Napi::Buffer<char>::Copy(env, batch_.data(), batch_.size());
 }
 

@@ -1,125 +1,119 @@
 #include "write_batch.h"
 
-#include "addon.h"
+#include <algorithm>
+#include <string>
+
 #include "args.h"
 #include "database.h"
 #include "errors.h"
+#include "little_endian.h"
 #include "ttl_value.h"
 
 namespace rks {
 
-Napi::Function WriteBatch::Init(Napi::Env env) {
-  return DefineClass(env, "WriteBatch",
-                     {
-                         InstanceMethod<&WriteBatch::Put>("put"),
-                         InstanceMethod<&WriteBatch::PutRaw>("putRaw"),
-                         InstanceMethod<&WriteBatch::Merge>("merge"),
-                         InstanceMethod<&WriteBatch::Delete>("delete"),
-                         InstanceMethod<&WriteBatch::DeleteRange>("deleteRange"),
-                         InstanceMethod<&WriteBatch::Clear>("clear"),
-                         InstanceMethod<&WriteBatch::Count>("count"),
-                         InstanceMethod<&WriteBatch::ByteSize>("byteSize"),
-                         InstanceMethod<&WriteBatch::Close>("close"),
-                     });
-}
+namespace {
 
-WriteBatch::WriteBatch(const Napi::CallbackInfo& info) : ObjectWrap(info) {
-  info.This().As<Napi::Object>().TypeTag(&kTypeTag);
-}
+// Operations kept between batches; a huge batch gives its memory back.
+constexpr size_t kKeptOps = 1 << 16;
 
-WriteBatch::~WriteBatch() { ReleaseResource(); }
+// Reads the encoding front to back; any read past its end is a malformed batch.
+class BatchReader {
+ public:
+  BatchReader(Napi::Env env, const rocksdb::Slice& encoded) : env_(env), data_(encoded.data()), size_(encoded.size()) {}
 
-Napi::Object WriteBatch::Create(Napi::Env env, Database* db) {
-  Napi::Object object = AddonData::Of(env)->writeBatchConstructor.New({});
-  WriteBatch* batch = Unwrap(object);
-  batch->AttachTo(db);
-  return object;
-}
+  bool done() const { return at_ == size_; }
 
-void WriteBatch::ReleaseResource() {
-  if (!DetachFromDatabase()) return;
-  batch_.Clear();
-  families_.clear();
-}
+  uint8_t Byte() {
+    Need(1);
+    return uint8_t(data_[at_++]);
+  }
 
-void WriteBatch::CheckUsable(Napi::Env env) const {
-  if (db_ == nullptr) ThrowClosed(env, "WriteBatch");
-  db_->CheckOpen(env);
-}
+  uint32_t U32() {
+    Need(4);
+    at_ += 4;
+    return ReadU32LE(data_ + at_ - 4);
+  }
 
-rocksdb::WriteBatch* WriteBatch::BatchOn(Napi::Env env, const Database* db) {
-  CheckUsable(env);
-  if (db_ != db) throw MakeError(env, "InvalidArgument", "the batch belongs to another database");
-  for (uint32_t id : families_) {
-    if (!db->IsLive(id)) {
+  // Length-prefixed bytes, a view into the encoding. Never a null pointer (see BytesArg).
+  rocksdb::Slice Bytes() {
+    static const char kEmpty[1] = {0};
+    uint32_t length = U32();
+    Need(length);
+    rocksdb::Slice bytes(length == 0 ? kEmpty : data_ + at_, length);
+    at_ += length;
+    return bytes;
+  }
+
+ private:
+  void Need(size_t bytes) const {
+    if (size_ - at_ < bytes) throw MakeError(env_, "InvalidArgument", "malformed write batch encoding");
+  }
+
+  Napi::Env env_;
+  const char* data_;
+  size_t size_;
+  size_t at_ = 0;
+};
+
+}  // namespace
+
+void BatchDecoder::Decode(Napi::Env env, const Database& db, const rocksdb::Slice& encoded, int64_t now,
+                          rocksdb::WriteBatch* out) {
+  if (ops_.capacity() > kKeptOps) std::vector<Op>().swap(ops_);
+  ops_.clear();
+  bool ranges = false;
+  BatchReader reader(env, encoded);
+  while (!reader.done()) {
+    Op op;
+    op.op = BatchOp(reader.Byte());
+    if (op.op > BatchOp::kDeleteRange) {
+      throw MakeError(env, "InvalidArgument", "malformed write batch encoding: unknown operation " + std::to_string(int(op.op)));
+    }
+    op.id = reader.U32();
+    if (!db.IsLive(op.id)) {
       throw MakeError(env, "ColumnFamilyNotFound",
-                      "the batch holds writes for column family " + std::to_string(id) + ", dropped since");
+                      "the batch holds writes for column family " + std::to_string(op.id) + ", dropped since");
+    }
+    op.index = uint32_t(ops_.size());
+    op.key = reader.Bytes();
+    if (op.op != BatchOp::kDelete) op.second = reader.Bytes();
+    ranges = ranges || op.op == BatchOp::kDeleteRange;
+    ops_.push_back(op);
+  }
+  // Inserted in key order, RocksDB's memtable skip list finds each place from the last one
+  // instead of from the top (about 10% of a 1000-entry write of random keys). Point operations
+  // on different keys commute, the index keeps those on one key in order, and the batch is
+  // applied atomically, so nobody sees the difference. A range deletion covers only what
+  // comes before it in the batch: with one, the order stays as it is.
+  if (!ranges) {
+    std::sort(ops_.begin(), ops_.end(), [](const Op& a, const Op& b) {
+      if (a.id != b.id) return a.id < b.id;
+      int order = a.key.compare(b.key);
+      return order != 0 ? order < 0 : a.index < b.index;
+    });
+  }
+  out->Clear();
+  for (const Op& op : ops_) {
+    const ColumnFamily& family = db.FamilyAt(op.id);
+    switch (op.op) {
+      case BatchOp::kPut:
+      case BatchOp::kPutRaw:
+      case BatchOp::kMerge: {
+        const bool raw = op.op == BatchOp::kPutRaw;
+        const int64_t writeTime = db.WriteTime(env, family, op.second, raw, now);
+        CheckStatus(env, AddStampedWrite(*out, family.handle, op.key, op.second, op.op == BatchOp::kMerge, raw, writeTime));
+        break;
+      }
+      case BatchOp::kDelete:
+        CheckStatus(env, out->Delete(family.handle, op.key));
+        break;
+      case BatchOp::kDeleteRange:
+        if (CheckRange(env, op.key, op.second, "deleteRange")) {
+          CheckStatus(env, out->DeleteRange(family.handle, op.key, op.second));
+        }
+        break;
     }
   }
-  return &batch_;
-}
-
-const ColumnFamily& WriteBatch::FamilyArg(const Napi::Value& value) {
-  const ColumnFamily& family = db_->ColumnFamilyArg(value);
-  families_.insert(value.As<Napi::Number>().Uint32Value());
-  return family;
-}
-
-// Values get their write time now, when they are added (DBWithTTL stamps them when written).
-Napi::Value WriteBatch::Append(const Napi::CallbackInfo& info, bool merge, bool raw) {
-  Napi::Env env = info.Env();
-  CheckUsable(env);
-  const ColumnFamily& family = FamilyArg(info[0]);
-  rocksdb::Slice key = BytesArg(info[1], "key");
-  rocksdb::Slice value = BytesArg(info[2], "value");
-  int64_t writeTime = db_->WriteTime(env, family, value, raw);
-  CheckStatus(env, AddStampedWrite(batch_, family.handle, key, value, merge, raw, writeTime));
-  return info.This();
-}
-
-Napi::Value WriteBatch::Put(const Napi::CallbackInfo& info) { return Append(info, false, false); }
-Napi::Value WriteBatch::PutRaw(const Napi::CallbackInfo& info) { return Append(info, false, true); }
-Napi::Value WriteBatch::Merge(const Napi::CallbackInfo& info) { return Append(info, true, false); }
-
-Napi::Value WriteBatch::Delete(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  CheckUsable(env);
-  const ColumnFamily& family = FamilyArg(info[0]);
-  CheckStatus(env, batch_.Delete(family.handle, BytesArg(info[1], "key")));
-  return info.This();
-}
-
-Napi::Value WriteBatch::DeleteRange(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  CheckUsable(env);
-  const ColumnFamily& family = FamilyArg(info[0]);
-  rocksdb::Slice begin = BytesArg(info[1], "begin");
-  rocksdb::Slice end = BytesArg(info[2], "end");
-  if (!CheckRange(env, begin, end, "deleteRange")) return info.This();
-  CheckStatus(env, batch_.DeleteRange(family.handle, begin, end));
-  return info.This();
-}
-
-Napi::Value WriteBatch::Clear(const Napi::CallbackInfo& info) {
-  CheckUsable(info.Env());
-  batch_.Clear();
-  families_.clear();
-  return info.This();
-}
-
-Napi::Value WriteBatch::Count(const Napi::CallbackInfo& info) {
-  CheckUsable(info.Env());
-  return Napi::Number::New(info.Env(), batch_.Count());
-}
-
-Napi::Value WriteBatch::ByteSize(const Napi::CallbackInfo& info) {
-  CheckUsable(info.Env());
-  return Napi::Number::New(info.Env(), double(batch_.GetDataSize()));
-}
-
-Napi::Value WriteBatch::Close(const Napi::CallbackInfo& info) {
-  ReleaseResource();
-  return info.Env().Undefined();
 }
 
 }  // namespace rks

@@ -1,49 +1,38 @@
-// A batch of writes built up from JS and applied atomically in one native call.
+// The write batch lib/native/write-batch.ts encodes in JS and db.write() hands over whole:
+// one native crossing per batch instead of one per operation. Little-endian, per operation:
+//   u8 op | u32 column family id | u32 key length | key | (put, putRaw, merge:) u32 value length | value
+//                                                         (deleteRange:)        u32 end length | end
 #pragma once
 
 #include <napi.h>
+#include <rocksdb/slice.h>
 #include <rocksdb/write_batch.h>
 
 #include <cstdint>
-#include <unordered_set>
-
-#include "resource.h"
+#include <vector>
 
 namespace rks {
 
 class Database;
-struct ColumnFamily;
 
-class WriteBatch : public Napi::ObjectWrap<WriteBatch>, public Resource {
+enum class BatchOp : uint8_t { kPut = 0, kPutRaw = 1, kMerge = 2, kDelete = 3, kDeleteRange = 4 };
+
+class BatchDecoder {
  public:
-  static constexpr napi_type_tag kTypeTag = {0x4e5f607182938495, 0xc6d7e8f90a1b2c3d};
-  static Napi::Function Init(Napi::Env env);
-  static Napi::Object Create(Napi::Env env, Database* db);
-  explicit WriteBatch(const Napi::CallbackInfo& info);
-  ~WriteBatch() override;
-
-  // The batch to write to `db`; throws unless it is open, was made by `db` and holds no
-  // writes for a column family dropped since (RocksDB would fail the write midway, and
-  // then refuse every later one).
-  rocksdb::WriteBatch* BatchOn(Napi::Env env, const Database* db);
-  void ReleaseResource() override;
+  // Decodes `encoded` into `out` (cleared first), values stamped with `now` unless raw. Throws
+  // before anything reaches RocksDB: on a column family that was dropped (RocksDB would fail
+  // the write midway, and then refuse every later one), a write time whose expiry would not
+  // fit DBWithTTL's int32 seconds, a reversed range or a malformed encoding.
+  void Decode(Napi::Env env, const Database& db, const rocksdb::Slice& encoded, int64_t now, rocksdb::WriteBatch* out);
 
  private:
-  Napi::Value Put(const Napi::CallbackInfo& info);
-  Napi::Value PutRaw(const Napi::CallbackInfo& info);
-  Napi::Value Merge(const Napi::CallbackInfo& info);
-  Napi::Value Delete(const Napi::CallbackInfo& info);
-  Napi::Value DeleteRange(const Napi::CallbackInfo& info);
-  Napi::Value Clear(const Napi::CallbackInfo& info);
-  Napi::Value Count(const Napi::CallbackInfo& info);
-  Napi::Value ByteSize(const Napi::CallbackInfo& info);
-  Napi::Value Close(const Napi::CallbackInfo& info);
-  Napi::Value Append(const Napi::CallbackInfo& info, bool merge, bool raw);
-  void CheckUsable(Napi::Env env) const;
-  const ColumnFamily& FamilyArg(const Napi::Value& value);
-
-  rocksdb::WriteBatch batch_;
-  std::unordered_set<uint32_t> families_;  // ids of the column families written to
+  struct Op {
+    BatchOp op;
+    uint32_t id;
+    uint32_t index;  // position in the batch
+    rocksdb::Slice key, second;  // second: the value, or the end of a range
+  };
+  std::vector<Op> ops_;  // reused: no allocation per batch
 };
 
 }  // namespace rks

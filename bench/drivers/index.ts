@@ -1,7 +1,7 @@
 import type { Driver } from './types'
 
 /** Driver names in table order; each lives in bench/drivers/<name>.ts. */
-export const DRIVERS = ['ours', 'nxtedition', 'classic-level', 'map'] as const
+export const DRIVERS = ['ours', 'ours-nowal', 'nxtedition', 'classic-level', 'map'] as const
 export type DriverName = (typeof DRIVERS)[number]
 
 export async function loadDriver(name: string): Promise<Driver> {

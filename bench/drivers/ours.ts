@@ -9,18 +9,26 @@ export function describeOurs(): string {
 /**
  * rocksdb-keyed-state through its public TypeScript API: RocksDB.open, the default column
  * family (no TTL), sync put/get/getMany, a reused WriteBatch, iterator.nextBatch + forEach.
+ * WAL on, as the peers have it; `ours-nowal` (the keyed-state backend's setting) turns it off.
  */
 export function createDriver(): Driver {
+  return createOursDriver('ours', true)
+}
+
+export function createOursDriver(name: string, wal: boolean): Driver {
   let db: RocksDB | undefined
   let cf: ColumnFamily
   let batch: ReturnType<RocksDB['batch']>
   return {
-    name: 'ours',
+    name,
     sync: { put: true, get: true, batchPut: true, getMany: true, scan: true },
     describe: describeOurs,
-    notes: ['WAL on (the default since RocksDB.open keeps acknowledged writes), unsynced like the peers', 'default column family, no TTL; values stored with the 4-byte TTL stamp'],
+    notes: [
+      wal ? 'WAL on (the default since RocksDB.open keeps acknowledged writes), unsynced like the peers' : 'WAL off (wal: false, as the keyed-state backend opens it)',
+      'default column family, no TTL; values stored with the 4-byte TTL stamp',
+    ],
     async open(dir) {
-      db = await RocksDB.open(dir)
+      db = await RocksDB.open(dir, { wal })
       cf = db.columnFamily()
       batch = db.batch()
     },

@@ -25,18 +25,6 @@ export interface NativeSnapshot {
   sequenceNumber(): number
 }
 
-export interface NativeWriteBatch {
-  put(cf: number, key: Uint8Array, value: Uint8Array): NativeWriteBatch
-  putRaw(cf: number, key: Uint8Array, value: Uint8Array): NativeWriteBatch
-  merge(cf: number, key: Uint8Array, value: Uint8Array): NativeWriteBatch
-  delete(cf: number, key: Uint8Array): NativeWriteBatch
-  deleteRange(cf: number, begin: Uint8Array, end: Uint8Array): NativeWriteBatch
-  clear(): NativeWriteBatch
-  count(): number
-  byteSize(): number
-  close(): void
-}
-
 export interface NativeSstFileInfo {
   path: string
   entries: number
@@ -88,15 +76,18 @@ export interface NativeDatabase {
   createColumnFamilySync(name: string, ttlSeconds?: number, periodicCompactionSeconds?: number, timestampedList?: boolean): number
   setTtl(cf: number, ttlSeconds: number): void
   dropColumnFamily(cf: number): Promise<void>
-  get(cf: number, key: Uint8Array, snapshot?: NativeSnapshot, flags?: number): Buffer | undefined
-  getMany(cf: number, keys: Uint8Array[], snapshot?: NativeSnapshot, flags?: number): (Buffer | undefined)[]
+  /** A small value comes as a number that locates it in the read pool's chunk (lib/native/read-pool.ts). */
+  get(cf: number, key: Uint8Array, snapshot?: NativeSnapshot, flags?: number): number | Buffer | undefined
+  readPoolChunk(): ArrayBuffer
+  /** The values packed into one Buffer (lib/native/column-family.ts unpackValues). */
+  getMany(cf: number, keys: Uint8Array[], snapshot?: NativeSnapshot, flags?: number): Buffer
   put(cf: number, key: Uint8Array, value: Uint8Array): void
   putRaw(cf: number, key: Uint8Array, value: Uint8Array): void
   merge(cf: number, key: Uint8Array, value: Uint8Array): void
   delete(cf: number, key: Uint8Array): void
   deleteRange(cf: number, begin: Uint8Array, end: Uint8Array): void
-  write(batch: NativeWriteBatch): void
-  batch(): NativeWriteBatch
+  /** A WriteBatch as lib/native/write-batch.ts encodes it (native/write_batch.h). */
+  write(batch: Uint8Array): void
   iterator(cf: number, options: NativeIteratorOptions): NativeIterator
   snapshot(): NativeSnapshot
   sstWriter(cf: number): NativeSstWriter

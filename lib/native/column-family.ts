@@ -1,6 +1,7 @@
 import { READ_RAW, READ_SKIP_EXPIRED, type NativeColumnFamilyInfo, type NativeDatabase, type NativeSnapshot } from './binding'
 import { checkRange, toBytes, type Bytes } from './bytes'
 import { Iterator } from './iterator'
+import type { ReadPool } from './read-pool'
 import { Snapshot } from './snapshot'
 
 export interface ReadOptions {
@@ -44,6 +45,26 @@ function optionalBytes(value: Bytes | undefined): Uint8Array | undefined {
   return value === undefined ? undefined : toBytes(value)
 }
 
+const MISSING = 0xffffffff
+
+/**
+ * The values of a getMany, packed natively into one Buffer (one allocation instead of one per
+ * value): u32 count, a u32 length per key (MISSING: no value), then the values. Each value is
+ * a view of that Buffer.
+ */
+function unpackValues(packed: Buffer): (Buffer | undefined)[] {
+  const count = packed.readUInt32LE(0)
+  const values = new Array<Buffer | undefined>(count)
+  let at = 4 + 4 * count
+  for (let i = 0; i < count; i++) {
+    const length = packed.readUInt32LE(4 + 4 * i)
+    if (length === MISSING) continue
+    values[i] = packed.subarray(at, at + length)
+    at += length
+  }
+  return values
+}
+
 /**
  * One column family of a RocksDB instance, with its own TTL. Point operations are
  * synchronous: they are the hot path, and a RocksDB read from memtable or block cache
@@ -58,11 +79,15 @@ export class ColumnFamily {
   readonly id: number
   /** Values are lists of timestamped elements, each expiring on its own (see `ColumnFamilyOptions`). */
   readonly timestampedList: boolean
+  /** @internal Set when the family is dropped: batches refuse it at once. */
+  dropped = false
   private ttl: number
+  private readonly reads: ReadPool
 
   /** @internal */
-  constructor(db: NativeDatabase, { name, id, ttlSeconds, timestampedList }: NativeColumnFamilyInfo) {
+  constructor(db: NativeDatabase, reads: ReadPool, { name, id, ttlSeconds, timestampedList }: NativeColumnFamilyInfo) {
     this.db = db
+    this.reads = reads
     this.name = name
     this.id = id
     this.ttl = ttlSeconds
@@ -80,23 +105,27 @@ export class ColumnFamily {
     this.ttl = seconds
   }
 
+  /**
+   * A value up to 4 KiB is a view of a shared 8 KiB chunk (like a small `Buffer.allocUnsafe`):
+   * one kept alive keeps its chunk alive. Larger values are Buffers of their own.
+   */
   get(key: Bytes, options?: ReadOptions): Buffer | undefined {
-    if (options === undefined) return this.db.get(this.id, toBytes(key))
-    return this.db.get(this.id, toBytes(key), nativeSnapshot(options), readFlags(options))
+    if (options === undefined) return this.reads.value(this.db.get(this.id, toBytes(key)))
+    return this.reads.value(this.db.get(this.id, toBytes(key), nativeSnapshot(options), readFlags(options)))
   }
 
   /** @internal The hot path of keyed state: no options object, flags precomputed. */
   getWithFlags(key: Uint8Array, flags: number): Buffer | undefined {
-    return this.db.get(this.id, key, undefined, flags)
+    return this.reads.value(this.db.get(this.id, key, undefined, flags))
   }
 
   /** `get` that never returns an entry whose TTL has passed. */
   getFresh(key: Bytes): Buffer | undefined {
-    return this.db.get(this.id, toBytes(key), undefined, READ_SKIP_EXPIRED)
+    return this.reads.value(this.db.get(this.id, toBytes(key), undefined, READ_SKIP_EXPIRED))
   }
 
   getMany(keys: Bytes[], options: ReadOptions = {}): (Buffer | undefined)[] {
-    return this.db.getMany(this.id, keys.map(toBytes), nativeSnapshot(options), readFlags(options))
+    return unpackValues(this.db.getMany(this.id, keys.map(toBytes), nativeSnapshot(options), readFlags(options)))
   }
 
   put(key: Bytes, value: Bytes): void {

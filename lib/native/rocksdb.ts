@@ -2,10 +2,11 @@ import { binding, type NativeColumnFamilyInfo, type NativeDatabase, type NativeL
 import { checkRange, toBytes, type Bytes } from './bytes'
 import { ColumnFamily } from './column-family'
 import { ManualClock } from './clock'
+import { ReadPool } from './read-pool'
 import { Snapshot } from './snapshot'
 import { SstWriter } from './sst-writer'
 import { WriteBatch } from './write-batch'
-import { ColumnFamilyNotFoundError } from '../errors'
+import { ClosedError, ColumnFamilyNotFoundError } from '../errors'
 
 export interface ColumnFamilyOptions {
   name: string
@@ -118,6 +119,9 @@ export class RocksDB {
 
   private readonly native: NativeDatabase
   private readonly families = new Map<string, ColumnFamily>()
+  private readonly reads: ReadPool
+  /** @internal True from the moment `close()` is called (batches check it: they are JS until written). */
+  closing = false
   /** Set while the database is flushed at process exit (WAL off). */
   private exitFlush: WeakRef<NativeDatabase> | undefined
 
@@ -126,6 +130,7 @@ export class RocksDB {
     readonly path: string,
   ) {
     this.native = native
+    this.reads = new ReadPool(native)
   }
 
   static async open(path: string, options: OpenOptions = {}): Promise<RocksDB> {
@@ -196,16 +201,21 @@ export class RocksDB {
     const cf = typeof family === 'string' ? this.columnFamily(family) : family
     // Forgotten only once the native layer accepted the drop (a readOnly database refuses it).
     const dropped = this.native.dropColumnFamily(cf.id)
+    cf.dropped = true
     this.families.delete(cf.name)
     await dropped
   }
 
   batch(): WriteBatch {
-    return new WriteBatch(this.native.batch())
+    if (this.closing) throw new ClosedError('Database is closed')
+    return new WriteBatch(this, this.native)
   }
 
+  /** Applies every operation of `batch` atomically, in one native call. */
   write(batch: WriteBatch): void {
-    this.native.write(batch.native)
+    if (!(batch instanceof WriteBatch)) throw new TypeError('expected a WriteBatch')
+    this.native.write(batch.encoded(this.native))
+    batch.written()
   }
 
   snapshot(): Snapshot {
@@ -289,6 +299,7 @@ export class RocksDB {
    * background-error state or, with the WAL off, when the final flush of memtables fails.
    */
   async close(): Promise<void> {
+    this.closing = true
     try {
       await this.native.close()
     } finally {
@@ -302,7 +313,7 @@ export class RocksDB {
   }
 
   private addFamily(info: NativeColumnFamilyInfo): ColumnFamily {
-    const family = new ColumnFamily(this.native, info)
+    const family = new ColumnFamily(this.native, this.reads, info)
     this.families.set(info.name, family)
     return family
   }
