@@ -15,6 +15,7 @@ function measure(db: RocksDB) {
   const sum = (name: string) => db.columnFamilies().reduce((total, cf) => total + Number(db.getProperty(name, cf) ?? 0), 0)
   return {
     cacheUsage: Number(db.getProperty('rocksdb.block-cache-usage')),
+    cachePinned: Number(db.getProperty('rocksdb.block-cache-pinned-usage')),
     memtables: sum('rocksdb.size-all-mem-tables'),
     tableReaders: sum('rocksdb.estimate-table-readers-mem'),
   }
@@ -62,7 +63,9 @@ describe('memory budget, measured by RocksDB', () => {
     // The data went through the cache (it was filled) and never past it.
     expect(Math.max(...samples.map((s) => s.cacheUsage))).toBeGreaterThan(BUDGET / 2)
     for (const sample of samples) {
-      expect(sample.cacheUsage).toBeLessThanOrEqual(BUDGET)
+      // The cache's capacity is not strict (a full cache must not fail reads): blocks pinned by a
+      // read or iterator in flight can take it past the budget until released, and only those.
+      expect(sample.cacheUsage - sample.cachePinned).toBeLessThanOrEqual(BUDGET)
       // Memtables are charged to the cache: they are part of its usage, never beside it.
       expect(sample.memtables).toBeLessThanOrEqual(sample.cacheUsage)
       // Index and filter blocks live in the cache; table readers hold almost nothing of their own
