@@ -29,6 +29,14 @@ export const kinds: Kind[] = [
     },
   },
   {
+    // The planted bug of issue 15: contains() answering from the raw entry, blind to its TTL.
+    name: 'map contains',
+    make: (b, ttl) => {
+      const s = b.mapState('s', S.string, S.string, { ttl })
+      return { write: () => s.put('uk', 'v'), read: () => s.contains('uk') }
+    },
+  },
+  {
     name: 'map iteration',
     make: (b, ttl) => {
       const s = b.mapState('s', S.string, S.string, { ttl })
