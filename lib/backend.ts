@@ -11,6 +11,7 @@ import { removeDatabaseFiles } from './restore/incremental-restore'
 import { planRestore } from './restore/restore-plan'
 import { parseKeyedStateHandle, type KeyedStateHandle } from './snapshot/keyed-state-handle'
 import { startFullSnapshot, type FullSnapshotSource, type SnapshotOptions } from './snapshot/full-snapshot'
+import { checkSnapshotOptions } from './snapshot/snapshot-options'
 import { LocalCheckpoints } from './snapshot/incremental-local-checkpoints'
 import { IncrementalSharedFiles } from './snapshot/incremental-shared-files'
 import { startIncrementalSnapshot } from './snapshot/incremental-snapshot'
@@ -20,6 +21,7 @@ import type { FileRef } from './storage/file-ref'
 import { claimInstanceDirectory, interruptedDatabase } from './storage/instance-directory'
 import { checkCheckpointId, checkJobId } from './storage/layout'
 import { murmurHash, checkMaxParallelism } from './keygroups/assignment'
+import { checkOptionNames } from './option-names'
 import { CompositeKeyBuilder } from './keygroups/composite-key'
 import { keyGroupPrefixBytes, type KeyGroupPrefixBytes } from './keygroups/key-group-prefix'
 import { KeyGroupRange } from './keygroups/key-group-range'
@@ -449,17 +451,23 @@ export class KeyedStateBackend<K> implements StateContext<K> {
    * backend opened with `incremental: true` (unless `type` is 'full' or 'savepoint'): a local
    * RocksDB checkpoint now, then only the SST files the last completed checkpoint (see
    * `notifyCheckpointComplete`) did not upload. Several snapshots may run at once; `close()`
-   * aborts the running ones.
+   * aborts the running ones. Options are checked first (see SnapshotOptions): a refused snapshot
+   * rejects before anything is written, and its checkpoint id stays free.
    */
   snapshot(checkpointId: number, options?: SnapshotOptions): Promise<KeyedStateHandle>
   snapshot(checkpointId: number, storage: CheckpointStorage | undefined, options?: SnapshotOptions): Promise<KeyedStateHandle>
-  snapshot(checkpointId: number, storageOrOptions?: CheckpointStorage | SnapshotOptions, maybeOptions: SnapshotOptions = {}): Promise<KeyedStateHandle> {
+  snapshot(checkpointId: number, storageOrOptions?: CheckpointStorage | SnapshotOptions, maybeOptions?: SnapshotOptions): Promise<KeyedStateHandle> {
     if (this.closed) return Promise.reject(this.closedError())
     const given = isCheckpointStorage(storageOrOptions) ? storageOrOptions : undefined
-    const options = isCheckpointStorage(storageOrOptions) || storageOrOptions === undefined ? maybeOptions : storageOrOptions
+    const secondIsOptions = given === undefined && storageOrOptions !== undefined
+    const optionsGiven = secondIsOptions ? storageOrOptions : maybeOptions
     const storage = given ?? this.storage
     if (storage === undefined) return Promise.reject(new TypeError('snapshot needs a storage: pass one, or open the backend with the storage option'))
+    let options: SnapshotOptions
     try {
+      if (secondIsOptions && maybeOptions !== undefined) throw new TypeError('snapshot takes one options object: the second argument is not a CheckpointStorage')
+      // Before the id is taken: refused options start nothing and leave the id free.
+      options = checkSnapshotOptions(optionsGiven ?? {}, this.incremental)
       this.checkIncreasing(checkCheckpointId(checkpointId))
     } catch (error) {
       return Promise.reject(error)
@@ -864,10 +872,7 @@ function checkSerializer(serializer: Serializer<unknown>, what: string): void {
  * the range exactly once, all before anything touches the disk. Returns the handles to read.
  */
 function checkOptions<K>(options: KeyedStateBackendOptions<K>): KeyedStateHandle[] {
-  if (typeof options !== 'object' || options === null) throw new TypeError('options must be an object')
-  for (const name of Object.keys(options)) {
-    if (!OPTION_NAMES.has(name)) throw new TypeError(`unknown option '${name}' (known: ${[...OPTION_NAMES].join(', ')})`)
-  }
+  checkOptionNames(options, OPTION_NAMES)
   if (options.incremental !== undefined && typeof options.incremental !== 'boolean') throw new TypeError("option 'incremental' must be a boolean")
   if (typeof options.path !== 'string' || options.path === '') throw new TypeError('path must be a non-empty string')
   checkSerializer(options.keySerializer as Serializer<unknown>, 'keySerializer')

@@ -150,7 +150,11 @@ export class CheckpointIdNotIncreasingError extends KeyedStateError {
   }
 }
 
-/** An option this version does not support yet (none at the moment: kept for callers that check for it). */
+/**
+ * An option that is known but cannot be honoured in this combination: `compression` asked of an
+ * incremental checkpoint (it uploads RocksDB's SST files as they are; take `type: 'full'` or
+ * 'savepoint' to compress). Unknown options and values of the wrong type are TypeErrors.
+ */
 export class UnsupportedOptionError extends KeyedStateError {
   constructor(message: string) {
     super('UnsupportedOption', message)

@@ -55,6 +55,10 @@ export function buildProgram(): Command {
 
 /** Runs the command line and resolves to the exit code; never throws. */
 export async function main(argv: readonly string[]): Promise<number> {
+  // On Node < 22 the AWS SDK's first S3 client prints a ten-line notice that its future versions
+  // need a newer Node: news for this package's maintainers, not its operators, and it broke the
+  // one line per error on stderr that scripts read. A value the operator set is kept.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true'
   try {
     await buildProgram().parseAsync(argv, { from: 'user' })
     return process.exitCode === undefined ? ExitCode.ok : Number(process.exitCode)

@@ -21,13 +21,21 @@ export interface SnapshotProgress {
   bytes: number
 }
 
+/**
+ * Checked before the snapshot starts (nothing written, the checkpoint id still free): an unknown
+ * option or a value of the wrong type is a TypeError; an option set to undefined is absent.
+ */
 export interface SnapshotOptions {
   /**
    * Absent: incremental on a backend opened with `incremental: true`, else full. 'full' and
-   * 'savepoint' are always a full, self-contained snapshot (a savepoint references no shared file).
+   * 'savepoint' are always a full, self-contained snapshot (a savepoint references no shared
+   * file). No other value (TypeError).
    */
   type?: 'full' | 'savepoint'
-  /** Full snapshots only: incremental checkpoints upload RocksDB's SST files as they are. */
+  /**
+   * Full snapshots only (default 'none'). On an incremental checkpoint it is an
+   * UnsupportedOptionError: those upload RocksDB's SST files as they are.
+   */
   compression?: Compression
   signal?: AbortSignal
   onProgress?: (progress: SnapshotProgress) => void

@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import path from 'node:path'
-import { assignToKeyGroup, FsCheckpointStorage, KeyGroupRange, KeyedStateBackend, ManualClock, Serializers as S, type FullKeyedStateHandle, type IncrementalKeyedStateHandle, type KeyedStateHandle } from '../../lib'
+import { assignToKeyGroup, FsCheckpointStorage, KeyGroupRange, KeyedStateBackend, ManualClock, Serializers as S, type CheckpointStorage, type FullKeyedStateHandle, type IncrementalKeyedStateHandle, type KeyedStateHandle } from '../../lib'
 import type { Compression } from '../../lib/format'
 import { manifestKey } from '../../lib/storage/layout'
 
@@ -16,17 +16,22 @@ export const USERS = 40
 export const PAGES_PER_USER = 3
 
 export interface JobCheckpointFixture<H extends KeyedStateHandle = FullKeyedStateHandle> {
+  /** The storage's directory, or its URL: what the CLI is given. */
   storageRoot: string
   handles: H[]
   checkpointId: number
 }
 
-interface FixtureOptions {
+export interface FixtureOptions {
   workers?: number
   compression?: Compression
   maxParallelism?: number
   /** Incremental checkpoints (RocksDB checkpoint files) instead of full snapshots. */
   incremental?: boolean
+  /** `snapshot()`'s type: 'savepoint' on an incremental backend gives full handles. */
+  type?: 'full' | 'savepoint'
+  /** Another storage (S3) and its URL; default a directory `checkpoints` in `dir`. */
+  storage?: { storage: CheckpointStorage; url: string }
 }
 
 /**
@@ -34,13 +39,15 @@ interface FixtureOptions {
  * TTL of 100 s, a list state with a TTL of 100 s (elements written at WRITE_TIME, +1, +2), a map
  * state without TTL and event-time timers, one per user, at 1000 + user.
  */
+export async function makeJobCheckpoint(dir: string, options: FixtureOptions & { type: 'full' | 'savepoint' }): Promise<JobCheckpointFixture>
 export async function makeJobCheckpoint(dir: string, options?: FixtureOptions & { incremental?: false }): Promise<JobCheckpointFixture>
 export async function makeJobCheckpoint(dir: string, options: FixtureOptions & { incremental: true }): Promise<JobCheckpointFixture<IncrementalKeyedStateHandle>>
+export async function makeJobCheckpoint(dir: string, options: FixtureOptions): Promise<JobCheckpointFixture<KeyedStateHandle>>
 export async function makeJobCheckpoint(dir: string, options: FixtureOptions = {}): Promise<JobCheckpointFixture<KeyedStateHandle>> {
   const workers = options.workers ?? 2
   const maxParallelism = options.maxParallelism ?? MAX_PARALLELISM
-  const storageRoot = path.join(dir, 'checkpoints')
-  const storage = new FsCheckpointStorage(storageRoot)
+  const storageRoot = options.storage?.url ?? path.join(dir, 'checkpoints')
+  const storage = options.storage?.storage ?? new FsCheckpointStorage(storageRoot)
   const handles: KeyedStateHandle[] = []
   for (let index = 0; index < workers; index++) {
     const clock = new ManualClock(WRITE_TIME)
@@ -72,7 +79,7 @@ export async function makeJobCheckpoint(dir: string, options: FixtureOptions = {
       carts.put('sku', user)
       timers.registerEventTimeTimer('session', 1000 + user)
     }
-    handles.push(await backend.snapshot(1, storage, { compression: options.compression }))
+    handles.push(await backend.snapshot(1, storage, { type: options.type, compression: options.compression }))
     await backend.close()
   }
   await storage.completeCheckpoint(JOB, 1, handles)

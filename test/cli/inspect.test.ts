@@ -3,47 +3,20 @@ import { rmSync } from 'node:fs'
 import path from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { useTempDirs } from '../helpers/temp-dir'
-import { JOB, MAX_PARALLELISM, PAGES_PER_USER, USERS, WRITE_TIME, makeJobCheckpoint, runCli, writeCraftedManifest } from './cli-fixture'
+import { expectInspectFindsMissing, expectInspectJson, expectInspectText, INSPECT_JSON_NOW, INSPECT_TEXT_NOW } from './cli-expectations'
+import { makeJobCheckpoint, runCli, writeCraftedManifest } from './cli-fixture'
 
 const tempDir = useTempDirs()
 
 describe('rocksdb-keyed-state inspect', () => {
   it('shows states, key groups, TTL ages from the raw write times and timers per queue', async () => {
     const fixture = await makeJobCheckpoint(tempDir('job'))
-    // 50 s after the writes: values aged 50 s (bucket 50-60% of 100 s), list elements 48, 49 and 50 s.
-    const result = runCli(['inspect', fixture.storageRoot, '--now', String(WRITE_TIME + 50)])
-    expect(result.stderr).toBe('')
-    expect(result.status).toBe(0)
-    const text = result.stdout
-    expect(text).toContain(`checkpoint 1 of job '${JOB}'`)
-    expect(text).toMatch(/key serializer string, maxParallelism 16, 2 handle\(s\), 160 entries/)
-    expect(text).toMatch(/^ {2}count +value +int64 +void +- +100 s, onCreateAndWrite, neverReturnExpired +40 /m)
-    expect(text).toMatch(/^ {2}pages +list +string +void +- +100 s, .* +40 +\d+ +120$/m)
-    expect(text).toMatch(/^ {2}cart +map +int32 +void +string +none +40 /m)
-    expect(text).toMatch(/^ {2}count +100 +0 +0 +0 +0 +0 +40 +0 +0 +0 +0 +0 +0$/m)
-    expect(text).toMatch(/^ {2}pages +100 +0 +0 +0 +0 +80 +40 +0 +0 +0 +0 +0 +0$/m)
-    expect(text).toMatch(/^ {2}_timer_sessions_event +40 +1000 +1039$/m)
-    expect(text).toMatch(/entries and bytes per key group \(largest [\d.]+x the mean/)
+    expectInspectText(runCli(['inspect', fixture.storageRoot, '--now', String(INSPECT_TEXT_NOW)]))
   })
 
   it('--json: the same summary for scripts, every key group with its entries and bytes', async () => {
     const fixture = await makeJobCheckpoint(tempDir('job'))
-    const result = runCli(['inspect', fixture.storageRoot, '--json', '--now', String(WRITE_TIME + 150)])
-    expect(result.status).toBe(0)
-    const { summary, problems } = JSON.parse(result.stdout)
-    expect(problems).toEqual([])
-    expect(summary.keyGroups.map((g: { keyGroup: number }) => g.keyGroup)).toEqual([...Array(MAX_PARALLELISM).keys()])
-    expect(summary.keyGroups.reduce((sum: number, g: { entries: number }) => sum + g.entries, 0)).toBe(summary.totals.entries)
-    // value + list + map per user, and one timer each
-    expect(summary.totals.entries).toBe(4 * USERS)
-    const pages = summary.states.find((s: { name: string }) => s.name === 'pages')
-    expect(pages.elements).toBe(USERS * PAGES_PER_USER)
-    // 150 s later every element is past its 100 s TTL: expired, not yet compacted away.
-    expect(pages.ages).toMatchObject({ ttlSeconds: 100, expired: USERS * PAGES_PER_USER, oldestWriteTime: WRITE_TIME, newestWriteTime: WRITE_TIME + 2 })
-    expect(summary.handles.map((h: { keyGroupRange: unknown }) => h.keyGroupRange)).toEqual([
-      { start: 0, end: 7 },
-      { start: 8, end: 15 },
-    ])
+    expectInspectJson(runCli(['inspect', fixture.storageRoot, '--json', '--now', String(INSPECT_JSON_NOW)]))
   })
 
   it('lists only the 32 largest of more than 256 key groups in text; --json has them all', async () => {
@@ -57,13 +30,7 @@ describe('rocksdb-keyed-state inspect', () => {
   it('on a damaged checkpoint prints what it read, the problems on stderr, and exits with their code', async () => {
     const fixture = await makeJobCheckpoint(tempDir('job'))
     rmSync(path.join(fixture.storageRoot, fixture.handles[0]!.stream.key))
-    const result = runCli(['inspect', fixture.storageRoot])
-    expect(result.status).toBe(4)
-    expect(result.stdout).toContain("checkpoint 1 of job 'cli-job'")
-    expect(result.stderr.trim().split('\n')).toEqual([
-      `missing: handle 0: file '${fixture.handles[0]!.stream.key}' is missing`,
-      'rocksdb-keyed-state: 1 problem(s) found, files missing',
-    ])
+    expectInspectFindsMissing(runCli(['inspect', fixture.storageRoot]), 0, fixture.handles[0]!.stream.key)
   })
 
   it('draws a progress bar only when a person watches: on a terminal, and not with --json', async () => {
