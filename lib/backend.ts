@@ -117,13 +117,17 @@ const OPTION_NAMES: ReadonlySet<string> = new Set([
   'rescaleOverlapThreshold',
 ] satisfies (keyof KeyedStateBackendOptions<unknown>)[])
 
+/** Options of `valueState`, `listState`, ...: any other key is a TypeError. */
 export interface StateOptions<N> {
+  /** Time-to-live of the state's entries (default: none); its unknown keys are a TypeError too. */
   ttl?: StateTtlConfig
   /** Serializer of the state's namespaces (windows, timer namespaces); default: no namespace. */
   namespaceSerializer?: Serializer<N>
   /** The namespace a state starts in; default undefined (the "void" namespace). */
   defaultNamespace?: N
 }
+
+const STATE_OPTION_NAMES: ReadonlySet<string> = new Set(['ttl', 'namespaceSerializer', 'defaultNamespace'] satisfies (keyof StateOptions<unknown>)[])
 
 interface RegisteredState {
   meta: StateMeta
@@ -807,6 +811,7 @@ export class KeyedStateBackend<K> implements StateContext<K> {
   ): StateBinding<N> {
     if (this.closed) throw this.closedError()
     checkStateName(name)
+    checkOptionNames(options, STATE_OPTION_NAMES)
     checkSerializer(valueSerializer, 'value serializer')
     if (userKeySerializer !== undefined) checkSerializer(userKeySerializer, 'user key serializer')
     const namespaceSerializer = (options.namespaceSerializer ?? voidNamespace) as Serializer<N>

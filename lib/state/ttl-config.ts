@@ -1,3 +1,5 @@
+import { checkOptionNames } from '../option-names'
+
 /**
  * Per-state time-to-live with Flink's semantics, in whole seconds of the database's clock.
  * Every value, map entry and list element records the time it was written; it is expired once
@@ -32,10 +34,13 @@ export const NO_TTL: ResolvedTtl = Object.freeze({
 })
 
 const MAX_TTL_SECONDS = 0x7fffffff
+const TTL_OPTION_NAMES: ReadonlySet<string> = new Set(['seconds', 'update', 'visibility'] satisfies (keyof StateTtlConfig)[])
 
+/** Checks a TTL configuration (unknown keys are a TypeError, as every option) and fills in the defaults. */
 export function resolveTtl(config: StateTtlConfig | undefined): ResolvedTtl {
   if (config === undefined) return NO_TTL
   if (typeof config !== 'object' || config === null) throw new TypeError('ttl must be an object like { seconds: 3600 }')
+  checkOptionNames(config, TTL_OPTION_NAMES, 'ttl')
   const { seconds, update = 'onCreateAndWrite', visibility = 'neverReturnExpired' } = config
   if (!Number.isInteger(seconds) || seconds < 1 || seconds > MAX_TTL_SECONDS) {
     throw new RangeError(`ttl.seconds must be an integer from 1 to ${MAX_TTL_SECONDS}, got ${seconds}`)

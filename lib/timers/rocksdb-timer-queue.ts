@@ -9,6 +9,13 @@ import type { TimerQueue } from './timer-queue'
 /** Timers kept in memory per key group by default, as the original's DEFAULT_CACHES_SIZE. */
 export const DEFAULT_TIMER_CACHE_SIZE = 128
 
+/** The cache size to use: `cacheSize` or the default; anything but a positive integer is a RangeError. */
+export function resolveTimerCacheSize(cacheSize: number | undefined): number {
+  const size = cacheSize ?? DEFAULT_TIMER_CACHE_SIZE
+  if (!(Number.isInteger(size) && size >= 1)) throw new RangeError(`cacheSize must be a positive integer, got ${size}`)
+  return size
+}
+
 export interface RocksDBTimerQueueOptions<K, N> extends TimerCodecOptions<K, N> {
   /** The column family holding the timers; timers already in it (a restore) are taken over. */
   columnFamily: ColumnFamily
@@ -78,8 +85,7 @@ export class RocksDBTimerQueue<K, N> implements TimerQueue<K, N> {
   private head: Timer<K, N> | undefined = undefined
 
   constructor(options: RocksDBTimerQueueOptions<K, N>) {
-    const cacheSize = options.cacheSize ?? DEFAULT_TIMER_CACHE_SIZE
-    if (!(Number.isInteger(cacheSize) && cacheSize >= 1)) throw new RangeError(`cacheSize must be a positive integer, got ${cacheSize}`)
+    const cacheSize = resolveTimerCacheSize(options.cacheSize)
     this.columnFamily = options.columnFamily
     this.codec = new TimerCodec(options)
     this.cacheSize = cacheSize

@@ -2,7 +2,8 @@ import type { KeyedStateBackend } from '../backend'
 import { ClosedError, IncompatibleStateError, OperationInProgressError } from '../errors'
 import type { Serializer } from '../serializers/serializer'
 import { HeapTimerQueue } from './heap-timer-queue'
-import { RocksDBTimerQueue } from './rocksdb-timer-queue'
+import { checkOptionNames } from '../option-names'
+import { RocksDBTimerQueue, resolveTimerCacheSize } from './rocksdb-timer-queue'
 import type { TimeDomain, Timer } from './timer'
 import type { TimerQueue } from './timer-queue'
 
@@ -12,6 +13,7 @@ export interface TimerContext<K, N> {
   readonly timerService: TimerService<K, N>
 }
 
+/** Options of `timerService`: any other key is a TypeError. */
 export interface TimerServiceOptions<K, N> {
   /** Names the service's queues (and their column families); unique per backend. */
   name: string
@@ -23,9 +25,17 @@ export interface TimerServiceOptions<K, N> {
    * write state, and register or delete timers (a timer due in the current advance fires in it).
    */
   onTimer(timer: Timer<K, N>, ctx: TimerContext<K, N>): void
-  /** 'rocksdb' queue: timers cached per key group (default 128). */
+  /** 'rocksdb' queue only (a TypeError with 'heap'): timers cached per key group (default 128). */
   cacheSize?: number
 }
+
+const TIMER_SERVICE_OPTION_NAMES: ReadonlySet<string> = new Set([
+  'name',
+  'namespaceSerializer',
+  'queue',
+  'onTimer',
+  'cacheSize',
+] satisfies (keyof TimerServiceOptions<unknown, unknown>)[])
 
 const SERVICE_NAME = /^[\w.\-:]{1,100}$/
 
@@ -162,11 +172,15 @@ export class TimerService<K, N> {
  * timers already in them (after a restore).
  */
 export function createTimerService<K, N>(backend: KeyedStateBackend<K>, options: TimerServiceOptions<K, N>): TimerService<K, N> {
+  checkOptionNames(options, TIMER_SERVICE_OPTION_NAMES)
   const { name, queue } = options
   if (typeof name !== 'string' || !SERVICE_NAME.test(name)) {
     throw new TypeError(`timer service name must be 1-100 characters of letters, digits, '_', '.', '-', ':', got '${String(name)}'`)
   }
   if (queue !== 'heap' && queue !== 'rocksdb') throw new TypeError(`queue must be 'heap' or 'rocksdb', got '${String(queue)}'`)
+  if (queue === 'heap' && options.cacheSize !== undefined) throw new TypeError("option 'cacheSize' applies to queue 'rocksdb' only")
+  // Before either column family is created: a refused call leaves nothing behind.
+  const cacheSize = resolveTimerCacheSize(options.cacheSize)
   if (typeof options.onTimer !== 'function') throw new TypeError('onTimer must be a function')
   if (typeof options.namespaceSerializer?.write !== 'function' || typeof options.namespaceSerializer.read !== 'function') {
     throw new TypeError('namespaceSerializer must be a Serializer')
@@ -187,7 +201,7 @@ export function createTimerService<K, N>(backend: KeyedStateBackend<K>, options:
     const columnFamily = backend.db.hasColumnFamily(columnFamilyName)
       ? backend.db.columnFamily(columnFamilyName)
       : backend.db.createColumnFamilySync(columnFamilyName)
-    return new RocksDBTimerQueue({ ...queueOptions, columnFamily, cacheSize: options.cacheSize })
+    return new RocksDBTimerQueue({ ...queueOptions, columnFamily, cacheSize })
   }
   const service = new TimerService(backend, options, makeQueue('event'), makeQueue('processing'))
   return service
