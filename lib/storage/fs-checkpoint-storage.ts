@@ -3,14 +3,17 @@ import { createReadStream } from 'node:fs'
 import { chmod, link, lstat, readdir, readFile, realpath, rm, rmdir, stat, unlink } from 'node:fs/promises'
 import path from 'node:path'
 import { CorruptCheckpointError } from '../errors'
+import { checkOptionNames } from '../option-names'
 import { type Digest, fsyncDirectory, makeDirectories, publish, TEMP_PREFIX, tempPathFor, writeFileAtomically } from './atomic-file'
 import type { CheckpointStorage, DownloadOptions, GarbageOptions, TransferOptions } from './checkpoint-storage'
 import { checkDigest, checkFileRef, checkKey, type FileRef } from './file-ref'
 import { JobCheckpointStorage } from './job-checkpoint-storage'
 import type { JobCheckpoints } from './job-checkpoints'
 import { isCheckpointFileKey } from './layout'
+import { checkGarbageOptions, checkTransferOptions } from './call-options'
 import { mapWithConcurrency } from './pool'
 
+/** Options of `new FsCheckpointStorage`: any other key is a TypeError. */
 export interface FsCheckpointStorageOptions {
   /** Complete checkpoints kept per job; older ones are discarded (Flink's default: 1). */
   retain?: number
@@ -18,6 +21,7 @@ export interface FsCheckpointStorageOptions {
   concurrency?: number
 }
 
+const FS_OPTION_NAMES: ReadonlySet<string> = new Set(['retain', 'concurrency'] satisfies (keyof FsCheckpointStorageOptions)[])
 const CHUNK_BYTES = 1 << 20
 /** Stored files are immutable; read-only makes a write through a hard-linked copy fail loudly. */
 const STORED_FILE_MODE = 0o444
@@ -41,6 +45,7 @@ export class FsCheckpointStorage extends JobCheckpointStorage implements Checkpo
 
   constructor(root: string, options: FsCheckpointStorageOptions = {}) {
     super()
+    checkOptionNames(options, FS_OPTION_NAMES)
     this.root = path.resolve(root)
     this.concurrency = options.concurrency ?? 4
     if (!Number.isSafeInteger(this.concurrency) || this.concurrency < 1) {
@@ -50,6 +55,7 @@ export class FsCheckpointStorage extends JobCheckpointStorage implements Checkpo
   }
 
   async adoptFile(localPath: string, key: string, digest: { size: number; sha256: string }, options: TransferOptions = {}): Promise<FileRef> {
+    checkTransferOptions(options)
     options.signal?.throwIfAborted()
     const target = await this.pathForWrite(checkKey(key))
     try {
@@ -63,16 +69,19 @@ export class FsCheckpointStorage extends JobCheckpointStorage implements Checkpo
   }
 
   async uploadFile(localPath: string, key: string, options: TransferOptions = {}): Promise<FileRef> {
+    checkTransferOptions(options)
     options.signal?.throwIfAborted()
     const target = await this.pathForWrite(checkKey(key))
     return { key, ...(await writeFileAtomically(target, readChunks(localPath), { ...options, mode: STORED_FILE_MODE })) }
   }
 
-  uploadFiles(files: readonly { localPath: string; key: string }[], options: TransferOptions = {}): Promise<FileRef[]> {
+  async uploadFiles(files: readonly { localPath: string; key: string }[], options: TransferOptions = {}): Promise<FileRef[]> {
+    checkTransferOptions(options)
     return mapWithConcurrency(files, this.concurrency, (file, signal) => this.uploadFile(file.localPath, file.key, { ...options, signal }), options.signal)
   }
 
   async writeFile(key: string, data: Uint8Array | AsyncIterable<Uint8Array>, options: TransferOptions = {}): Promise<FileRef> {
+    checkTransferOptions(options)
     options.signal?.throwIfAborted()
     const target = await this.pathForWrite(checkKey(key))
     const source = data instanceof Uint8Array ? [data] : data
@@ -80,6 +89,7 @@ export class FsCheckpointStorage extends JobCheckpointStorage implements Checkpo
   }
 
   async downloadFile(ref: FileRef, localPath: string, options: DownloadOptions = {}): Promise<void> {
+    checkTransferOptions(options, true)
     options.signal?.throwIfAborted()
     const { file, checked } = await this.storedFile(ref)
     const target = path.resolve(localPath)
@@ -92,10 +102,12 @@ export class FsCheckpointStorage extends JobCheckpointStorage implements Checkpo
   }
 
   async downloadFiles(files: readonly { ref: FileRef; localPath: string }[], options: DownloadOptions = {}): Promise<void> {
+    checkTransferOptions(options, true)
     await mapWithConcurrency(files, this.concurrency, (file, signal) => this.downloadFile(file.ref, file.localPath, { ...options, signal }), options.signal)
   }
 
   async readFile(ref: FileRef, options: TransferOptions = {}): Promise<Buffer> {
+    checkTransferOptions(options)
     options.signal?.throwIfAborted()
     const { file, checked } = await this.storedFile(ref)
     const bytes = await readFile(file, { signal: options.signal })
@@ -105,6 +117,7 @@ export class FsCheckpointStorage extends JobCheckpointStorage implements Checkpo
   }
 
   async localPath(ref: FileRef, options: TransferOptions = {}): Promise<string> {
+    checkTransferOptions(options)
     options.signal?.throwIfAborted()
     const { file, checked } = await this.storedFile(ref)
     checkDigest(checked, await hashFile(file, options.signal))
@@ -152,11 +165,12 @@ export class FsCheckpointStorage extends JobCheckpointStorage implements Checkpo
   }
 
   async collectGarbage(options: GarbageOptions = {}): Promise<void> {
+    const { olderThanMs, unreferencedOlderThanMs } = checkGarbageOptions(options)
     await this.jobs.finishInterruptedDiscards()
     const root = await this.rootPath(false)
     if (root === undefined) return
-    if (options.unreferencedOlderThanMs !== undefined) await this.removeUnreferenced(root, Date.now() - checkAge(options.unreferencedOlderThanMs))
-    const cutoff = Date.now() - checkAge(options.olderThanMs ?? 60 * 60 * 1000)
+    if (unreferencedOlderThanMs !== undefined) await this.removeUnreferenced(root, Date.now() - unreferencedOlderThanMs)
+    const cutoff = Date.now() - olderThanMs
     // Removes stale temporary files and stale empty directories; returns whether `dir` is empty.
     const sweep = async (dir: string): Promise<boolean> => {
       let kept = 0
@@ -319,10 +333,6 @@ async function removeIfEmpty(dir: string): Promise<boolean> {
   }
 }
 
-function checkAge(ms: number): number {
-  if (typeof ms !== 'number' || Number.isNaN(ms)) throw new RangeError(`an age must be a number of milliseconds, got ${ms}`)
-  return ms
-}
 
 function isErrno(error: unknown, code: string): boolean {
   return (error as NodeJS.ErrnoException | undefined)?.code === code

@@ -1,12 +1,15 @@
 import { fileURLToPath } from 'node:url'
+import { checkOptionNames } from '../option-names'
 import type { CheckpointStorage } from './checkpoint-storage'
 import { FsCheckpointStorage, type FsCheckpointStorageOptions } from './fs-checkpoint-storage'
-import { S3CheckpointStorage, type S3CheckpointStorageOptions } from './s3-checkpoint-storage'
+import { S3CheckpointStorage, S3_OPTION_NAMES, type S3CheckpointStorageOptions } from './s3-checkpoint-storage'
 
 /** Options for either storage; those of S3 (endpoint, credentials, ...) apply to `s3://` URLs only. */
 export type OpenCheckpointStorageOptions = FsCheckpointStorageOptions & Omit<S3CheckpointStorageOptions, 'bucket' | 'prefix'>
 
 const COMMON_OPTIONS = new Set(['retain', 'concurrency'])
+/** S3's options but the two an s3:// URL gives (FsCheckpointStorage's are among them). */
+const OPEN_OPTION_NAMES: ReadonlySet<string> = new Set([...S3_OPTION_NAMES].filter((name) => name !== 'bucket' && name !== 'prefix'))
 /** S3's rules for bucket names (3-63 lowercase letters, digits, dots and hyphens). */
 const BUCKET_NAME = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/
 
@@ -20,6 +23,8 @@ const BUCKET_NAME = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/
  */
 export function openCheckpointStorage(url: string, options: OpenCheckpointStorageOptions = {}): CheckpointStorage {
   if (typeof url !== 'string' || url.length === 0) throw new TypeError('a checkpoint storage URL must be a non-empty string')
+  // First: a misspelt option is neither an S3 option nor a directory's.
+  checkOptionNames(options, OPEN_OPTION_NAMES)
   if (/^s3:\/\//i.test(url)) {
     const rest = url.slice('s3://'.length)
     // Not silently part of the prefix: this function knows no query parameters.

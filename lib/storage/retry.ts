@@ -1,3 +1,5 @@
+import { checkOptionNames } from '../option-names'
+
 /**
  * Retries of requests to a remote checkpoint storage: exponential backoff with full jitter (every
  * delay drawn uniformly below the exponential bound, so many clients failing at once spread out),
@@ -17,7 +19,10 @@ export type ResolvedRetryOptions = Required<RetryOptions>
 /** What the AWS SDK's retry middleware says about a failed request. */
 export type RetryErrorType = 'THROTTLING' | 'TRANSIENT' | 'SERVER_ERROR' | 'CLIENT_ERROR'
 
+const RETRY_OPTION_NAMES: ReadonlySet<string> = new Set(['maxAttempts', 'baseDelayMs', 'maxDelayMs'] satisfies (keyof RetryOptions)[])
+
 export function resolveRetryOptions(options: RetryOptions = {}): ResolvedRetryOptions {
+  checkOptionNames(options, RETRY_OPTION_NAMES, 'retry')
   const resolved = { maxAttempts: options.maxAttempts ?? 5, baseDelayMs: options.baseDelayMs ?? 100, maxDelayMs: options.maxDelayMs ?? 20_000 }
   if (!Number.isSafeInteger(resolved.maxAttempts) || resolved.maxAttempts < 1) {
     throw new RangeError(`retry.maxAttempts must be a positive integer, got ${options.maxAttempts}`)

@@ -6,15 +6,18 @@ import { Readable } from 'node:stream'
 import type * as ClientS3 from '@aws-sdk/client-s3'
 import type * as LibStorage from '@aws-sdk/lib-storage'
 import { CheckpointStorageError, CorruptCheckpointError, KeyedStateError } from '../errors'
+import { checkOptionNames } from '../option-names'
 import { makeDirectories, untilAborted, writeFileAtomically } from './atomic-file'
 import type { CheckpointStorage, DownloadOptions, GarbageOptions, TransferOptions } from './checkpoint-storage'
 import { checkDigest, checkFileRef, checkKey, type FileRef, keyProblem } from './file-ref'
 import { JobCheckpointStorage } from './job-checkpoint-storage'
 import type { JobCheckpoints } from './job-checkpoints'
 import { isCheckpointFileKey } from './layout'
+import { checkGarbageOptions, checkTransferOptions } from './call-options'
 import { mapWithConcurrency } from './pool'
 import { backoffDelay, isBrokenStream, resolveRetryOptions, type ResolvedRetryOptions, type RetryOptions, sdkRetryStrategy, sleep } from './retry'
 
+/** Options of `new S3CheckpointStorage`: any other key, also in `retry` and `timeouts`, is a TypeError. */
 export interface S3CheckpointStorageOptions {
   bucket: string
   /** Where in the bucket the storage's keys live (`a/b` holds key `k` as object `a/b/k`); default the bucket's root. */
@@ -73,6 +76,24 @@ interface Sdk {
   storage: typeof LibStorage
 }
 
+export const S3_OPTION_NAMES: ReadonlySet<string> = new Set([
+  'bucket',
+  'prefix',
+  'client',
+  'endpoint',
+  'region',
+  'credentials',
+  'forcePathStyle',
+  'retry',
+  'timeouts',
+  'serverChecksums',
+  'retain',
+  'concurrency',
+  'partSizeBytes',
+  'partConcurrency',
+  'listPageSize',
+] satisfies (keyof S3CheckpointStorageOptions)[])
+const TIMEOUT_OPTION_NAMES: ReadonlySet<string> = new Set(['connectMs', 'idleMs'] satisfies (keyof NonNullable<S3CheckpointStorageOptions['timeouts']>)[])
 const MIN_PART_BYTES = 5 * 1024 * 1024
 const MAX_PARTS = 10_000
 const CHUNK_BYTES = 1 << 20
@@ -125,7 +146,11 @@ export class S3CheckpointStorage extends JobCheckpointStorage implements Checkpo
 
   constructor(options: S3CheckpointStorageOptions) {
     super()
-    if (typeof options?.bucket !== 'string' || options.bucket.length === 0) throw new RangeError('an S3 checkpoint storage needs a bucket name')
+    checkOptionNames(options, S3_OPTION_NAMES)
+    if (typeof options.bucket !== 'string' || options.bucket.length === 0) throw new RangeError('an S3 checkpoint storage needs a bucket name')
+    for (const name of ['endpoint', 'region'] as const) optionOfType(options[name], 'string', name)
+    for (const name of ['forcePathStyle', 'serverChecksums'] as const) optionOfType(options[name], 'boolean', name)
+    if (options.timeouts !== undefined) checkOptionNames(options.timeouts, TIMEOUT_OPTION_NAMES, 'timeouts')
     this.bucket = options.bucket
     this.prefix = normalizePrefix(options.prefix ?? '')
     this.options = options
@@ -141,6 +166,7 @@ export class S3CheckpointStorage extends JobCheckpointStorage implements Checkpo
   }
 
   async uploadFile(localPath: string, key: string, options: TransferOptions = {}): Promise<FileRef> {
+    checkTransferOptions(options)
     options.signal?.throwIfAborted()
     checkKey(key)
     return this.guard(`uploading '${localPath}' to '${key}'`, async () => {
@@ -149,17 +175,20 @@ export class S3CheckpointStorage extends JobCheckpointStorage implements Checkpo
     }, options.signal)
   }
 
-  uploadFiles(files: readonly { localPath: string; key: string }[], options: TransferOptions = {}): Promise<FileRef[]> {
+  async uploadFiles(files: readonly { localPath: string; key: string }[], options: TransferOptions = {}): Promise<FileRef[]> {
+    checkTransferOptions(options)
     return mapWithConcurrency(files, this.concurrency, (file, signal) => this.uploadFile(file.localPath, file.key, { ...options, signal }), options.signal)
   }
 
   async writeFile(key: string, data: Uint8Array | AsyncIterable<Uint8Array>, options: TransferOptions = {}): Promise<FileRef> {
+    checkTransferOptions(options)
     options.signal?.throwIfAborted()
     checkKey(key)
     return this.guard(`writing '${key}'`, () => this.upload(key, data instanceof Uint8Array ? [data] : data, options, data instanceof Uint8Array ? data.byteLength : undefined), options.signal)
   }
 
   async downloadFile(ref: FileRef, localPath: string, options: DownloadOptions = {}): Promise<void> {
+    checkTransferOptions(options, true)
     options.signal?.throwIfAborted()
     const checked = checkFileRef(ref)
     const target = path.resolve(localPath)
@@ -179,10 +208,12 @@ export class S3CheckpointStorage extends JobCheckpointStorage implements Checkpo
   }
 
   async downloadFiles(files: readonly { ref: FileRef; localPath: string }[], options: DownloadOptions = {}): Promise<void> {
+    checkTransferOptions(options, true)
     await mapWithConcurrency(files, this.concurrency, (file, signal) => this.downloadFile(file.ref, file.localPath, { ...options, signal }), options.signal)
   }
 
   async readFile(ref: FileRef, options: TransferOptions = {}): Promise<Buffer> {
+    checkTransferOptions(options)
     options.signal?.throwIfAborted()
     const checked = checkFileRef(ref)
     return this.guard(`reading '${checked.key}'`, () =>
@@ -221,9 +252,11 @@ export class S3CheckpointStorage extends JobCheckpointStorage implements Checkpo
   }
 
   async collectGarbage(options: GarbageOptions = {}): Promise<void> {
+    // olderThanMs is checked too, though an S3 storage has no temporary files to remove.
+    const { unreferencedOlderThanMs } = checkGarbageOptions(options)
     await this.jobs.finishInterruptedDiscards()
-    if (options.unreferencedOlderThanMs === undefined) return
-    const cutoff = Date.now() - checkAge(options.unreferencedOlderThanMs)
+    if (unreferencedOlderThanMs === undefined) return
+    const cutoff = Date.now() - unreferencedOlderThanMs
     const candidates = [...(await this.listObjects('chk-')), ...(await this.listObjects('shared/'))].filter(
       (object) => object.lastModified < cutoff && isCheckpointFileKey(object.key),
     )
@@ -552,12 +585,12 @@ function isNotFound(error: unknown): boolean {
   return NOT_FOUND.has(name ?? '') && $metadata?.httpStatusCode === 404
 }
 
+function optionOfType(value: unknown, type: 'string' | 'boolean', name: string): void {
+  if (value !== undefined && typeof value !== type) throw new TypeError(`option '${name}' must be a ${type}, got ${typeof value}`)
+}
+
 function positiveInteger(value: number, name: string): number {
   if (!Number.isSafeInteger(value) || value < 1) throw new RangeError(`${name} must be a positive integer, got ${value}`)
   return value
 }
 
-function checkAge(ms: number): number {
-  if (typeof ms !== 'number' || Number.isNaN(ms)) throw new RangeError(`an age must be a number of milliseconds, got ${ms}`)
-  return ms
-}
