@@ -3,6 +3,7 @@ import { checkRange, toBytes, type Bytes } from './bytes'
 import { Iterator } from './iterator'
 import type { ReadPool } from './read-pool'
 import { Snapshot } from './snapshot'
+import { checkOptionNames } from '../option-names'
 
 export interface ReadOptions {
   /** Read as of this snapshot. */
@@ -31,8 +32,26 @@ export interface IteratorOptions extends ReadOptions {
   fillCache?: boolean
 }
 
+const READ_OPTION_NAMES: ReadonlySet<string> = new Set(['snapshot', 'raw', 'skipExpired'] satisfies (keyof ReadOptions)[])
+const ITERATOR_OPTION_NAMES: ReadonlySet<string> = new Set([
+  'snapshot',
+  'raw',
+  'skipExpired',
+  'gt',
+  'gte',
+  'lt',
+  'lte',
+  'reverse',
+  'fillCache',
+] satisfies (keyof IteratorOptions)[])
+
+/** The native read flags of `options`, checked (keyed state's hot path uses `getWithFlags` and never comes here). */
 function readFlags(options: ReadOptions): number {
-  return (options.raw ? READ_RAW : 0) | (options.skipExpired ? READ_SKIP_EXPIRED : 0)
+  checkOptionNames(options, READ_OPTION_NAMES)
+  const { raw = false, skipExpired = false } = options
+  if (typeof raw !== 'boolean') throw new TypeError("option 'raw' must be a boolean")
+  if (typeof skipExpired !== 'boolean') throw new TypeError("option 'skipExpired' must be a boolean")
+  return (raw ? READ_RAW : 0) | (skipExpired ? READ_SKIP_EXPIRED : 0)
 }
 
 function nativeSnapshot(options: ReadOptions): NativeSnapshot | undefined {
@@ -159,6 +178,8 @@ export class ColumnFamily {
   }
 
   iterator(options: IteratorOptions = {}): Iterator {
+    // The values' types are checked natively.
+    checkOptionNames(options, ITERATOR_OPTION_NAMES)
     return new Iterator(
       this.db.iterator(this.id, {
         gt: optionalBytes(options.gt),

@@ -7,6 +7,7 @@ import { Snapshot } from './snapshot'
 import { SstWriter } from './sst-writer'
 import { WriteBatch } from './write-batch'
 import { ClosedError, ColumnFamilyNotFoundError } from '../errors'
+import { checkOptionNames } from '../option-names'
 
 export interface ColumnFamilyOptions {
   name: string
@@ -25,6 +26,7 @@ export interface ColumnFamilyOptions {
   timestampedList?: boolean
 }
 
+/** Options of `RocksDB.open`: any other key, also in a column family descriptor, is a TypeError. */
 export interface OpenOptions {
   /** Column families to open or create. Existing ones not listed are opened without TTL. */
   columnFamilies?: ColumnFamilyOptions[]
@@ -50,7 +52,7 @@ export interface OpenOptions {
 export type LiveFile = NativeLiveFile
 export type MemoryBudget = NativeMemoryBudget
 
-const OPEN_OPTIONS = new Set([
+const OPEN_OPTION_NAMES: ReadonlySet<string> = new Set([
   'columnFamilies',
   'createIfMissing',
   'errorIfExists',
@@ -59,7 +61,12 @@ const OPEN_OPTIONS = new Set([
   'mergeDelimiter',
   'clock',
   'useMemoryBudget',
-])
+] satisfies (keyof OpenOptions)[])
+const COLUMN_FAMILY_OPTION_NAMES: ReadonlySet<string> = new Set(['name', 'ttlSeconds', 'periodicCompactionSeconds', 'timestampedList'] satisfies (keyof ColumnFamilyOptions)[])
+/** `createColumnFamily`'s: the name is its own argument. */
+const CREATE_COLUMN_FAMILY_OPTION_NAMES: ReadonlySet<string> = new Set([...COLUMN_FAMILY_OPTION_NAMES].filter((name) => name !== 'name'))
+const MEMORY_BUDGET_OPTION_NAMES: ReadonlySet<string> = new Set(['bytes', 'writeBufferRatio'])
+const INGEST_OPTION_NAMES: ReadonlySet<string> = new Set(['moveFiles', 'dbGeneratedFiles'])
 
 function delimiterByte(delimiter: number | string | undefined): number | undefined {
   if (typeof delimiter !== 'string') return delimiter
@@ -98,10 +105,13 @@ function flushOnExit(native: NativeDatabase): WeakRef<NativeDatabase> {
   return ref
 }
 
-function checkOptions(options: object, known: Set<string>, what: string): void {
-  for (const name of Object.keys(options)) {
-    if (!known.has(name)) throw new TypeError(`unknown ${what} option '${name}'`)
-  }
+/** Checks `open`'s options, each column family descriptor's included, before anything touches the disk. */
+function checkOpenOptions(options: OpenOptions): void {
+  checkOptionNames(options, OPEN_OPTION_NAMES)
+  if (options.clock !== undefined && !(options.clock instanceof ManualClock)) throw new TypeError('clock must be a ManualClock')
+  if (options.columnFamilies === undefined) return
+  if (!Array.isArray(options.columnFamilies)) throw new TypeError("option 'columnFamilies' must be an array")
+  options.columnFamilies.forEach((family, i) => checkOptionNames(family, COLUMN_FAMILY_OPTION_NAMES, `columnFamilies[${i}]`))
 }
 
 /**
@@ -135,10 +145,7 @@ export class RocksDB {
 
   static async open(path: string, options: OpenOptions = {}): Promise<RocksDB> {
     if (typeof path !== 'string' || path === '') throw new TypeError('path must be a non-empty string')
-    checkOptions(options, OPEN_OPTIONS, 'open')
-    if (options.clock !== undefined && !(options.clock instanceof ManualClock)) {
-      throw new TypeError('clock must be a ManualClock')
-    }
+    checkOpenOptions(options)
     const native = new binding.Database()
     const families = await native.open(path, {
       ...options,
@@ -163,6 +170,7 @@ export class RocksDB {
    * `null` removes it.
    */
   static memoryBudget(options?: { bytes: number; writeBufferRatio?: number } | null): MemoryBudget | null {
+    if (options !== undefined && options !== null) checkOptionNames(options, MEMORY_BUDGET_OPTION_NAMES)
     return binding.memoryBudget(options)
   }
 
@@ -182,6 +190,7 @@ export class RocksDB {
   }
 
   async createColumnFamily(name: string, options: Omit<ColumnFamilyOptions, 'name'> = {}): Promise<ColumnFamily> {
+    checkOptionNames(options, CREATE_COLUMN_FAMILY_OPTION_NAMES)
     const { ttlSeconds = 0, periodicCompactionSeconds, timestampedList = false } = options
     const id = await this.native.createColumnFamily(name, ttlSeconds, periodicCompactionSeconds, timestampedList)
     return this.addFamily({ name, id, ttlSeconds, timestampedList })
@@ -192,6 +201,7 @@ export class RocksDB {
    * state registration, which uses it, is synchronous.
    */
   createColumnFamilySync(name: string, options: Omit<ColumnFamilyOptions, 'name'> = {}): ColumnFamily {
+    checkOptionNames(options, CREATE_COLUMN_FAMILY_OPTION_NAMES)
     const { ttlSeconds = 0, periodicCompactionSeconds, timestampedList = false } = options
     const id = this.native.createColumnFamilySync(name, ttlSeconds, periodicCompactionSeconds, timestampedList)
     return this.addFamily({ name, id, ttlSeconds, timestampedList })
@@ -282,6 +292,7 @@ export class RocksDB {
    * at sequence number 0 and none overlapping the column family's files, ingested unchanged.
    */
   async ingest(family: ColumnFamily, files: string[], options: { moveFiles?: boolean; dbGeneratedFiles?: boolean } = {}): Promise<void> {
+    checkOptionNames(options, INGEST_OPTION_NAMES)
     return this.native.ingest(family.id, files, options)
   }
 

@@ -105,7 +105,7 @@ describe('RocksDB.open and close', () => {
 
   it('validates options', async () => {
     await expect(RocksDB.open('')).rejects.toBeInstanceOf(TypeError)
-    await expect(RocksDB.open(tempDir(), { colmnFamilies: [] } as never)).rejects.toThrow(/unknown open option 'colmnFamilies'/)
+    await expect(RocksDB.open(tempDir(), { colmnFamilies: [] } as never)).rejects.toThrow(/unknown option 'colmnFamilies'/)
     await expect(RocksDB.open(tempDir(), { columnFamilies: 'x' } as never)).rejects.toBeInstanceOf(TypeError)
     await expect(RocksDB.open(tempDir(), { mergeDelimiter: 'ab' })).rejects.toBeInstanceOf(RangeError)
     await expect(RocksDB.open(tempDir(), { clock: {} } as never)).rejects.toBeInstanceOf(TypeError)
