@@ -5,6 +5,7 @@ import type { ReadPool } from './read-pool'
 import { Snapshot } from './snapshot'
 import { checkOptionNames } from '../option-names'
 
+/** Options of `get` and `getMany`: any other key, or a `raw`/`skipExpired` that is not a boolean, is a TypeError. */
 export interface ReadOptions {
   /** Read as of this snapshot. */
   snapshot?: Snapshot
@@ -22,6 +23,7 @@ export interface ReadOptions {
   skipExpired?: boolean
 }
 
+/** Options of `iterator`: any other key is a TypeError. */
 export interface IteratorOptions extends ReadOptions {
   gt?: Bytes
   gte?: Bytes

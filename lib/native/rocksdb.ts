@@ -9,6 +9,7 @@ import { WriteBatch } from './write-batch'
 import { ClosedError, ColumnFamilyNotFoundError } from '../errors'
 import { checkOptionNames } from '../option-names'
 
+/** A column family of `RocksDB.open` (and `createColumnFamily`'s options, without `name`): any other key is a TypeError. */
 export interface ColumnFamilyOptions {
   name: string
   /** Entries expire this many seconds after their last write (0 or absent = never). */
@@ -167,7 +168,7 @@ export class RocksDB {
    * Sets the process-wide memory budget: one LRU block cache of `bytes`, with a share of
    * `writeBufferRatio` (default 0.5) for memtables, shared by every database opened
    * afterwards (also in worker threads). Without arguments returns the budget in force;
-   * `null` removes it.
+   * `null` removes it. Any other option is a TypeError, and leaves the budget as it was.
    */
   static memoryBudget(options?: { bytes: number; writeBufferRatio?: number } | null): MemoryBudget | null {
     if (options !== undefined && options !== null) checkOptionNames(options, MEMORY_BUDGET_OPTION_NAMES)
@@ -290,6 +291,7 @@ export class RocksDB {
    * Adds SST files (from `sstWriter`) to a column family; `moveFiles` links instead of copying.
    * `dbGeneratedFiles` (when `canIngestDbGeneratedFiles`): files another database wrote, every key
    * at sequence number 0 and none overlapping the column family's files, ingested unchanged.
+   * Any other option is a TypeError, before anything is ingested.
    */
   async ingest(family: ColumnFamily, files: string[], options: { moveFiles?: boolean; dbGeneratedFiles?: boolean } = {}): Promise<void> {
     checkOptionNames(options, INGEST_OPTION_NAMES)

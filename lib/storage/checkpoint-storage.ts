@@ -1,5 +1,6 @@
 import type { FileRef } from './file-ref'
 
+/** Options of a storage call (`uploadFile`, `readFile`, ...): any other key is a TypeError, before anything is moved. */
 export interface TransferOptions {
   /** Cancels the transfer; nothing of it is left behind (no partial file at the destination). */
   signal?: AbortSignal
@@ -7,6 +8,7 @@ export interface TransferOptions {
   onProgress?: (bytes: number) => void
 }
 
+/** Options of `downloadFile(s)`: any other key is a TypeError, before anything is written. */
 export interface DownloadOptions extends TransferOptions {
   /**
    * Allows a hard link instead of a copy when the storage is local and on the same filesystem as
@@ -140,6 +142,7 @@ export interface CheckpointStorage {
   collectGarbage(options?: GarbageOptions): Promise<void>
 }
 
+/** Options of `collectGarbage`: any other key, or an age that is not a number, is a TypeError, before anything is removed. */
 export interface GarbageOptions {
   /** Temporary files of interrupted writes older than this are removed (default one hour). */
   olderThanMs?: number

@@ -3,7 +3,8 @@ import { checkOptionNames } from '../option-names'
 /**
  * Retries of requests to a remote checkpoint storage: exponential backoff with full jitter (every
  * delay drawn uniformly below the exponential bound, so many clients failing at once spread out),
- * only for throttling and transient failures, never for other client errors.
+ * only for throttling and transient failures, never for other client errors. Any other key is a
+ * TypeError (`unknown option 'retry.maxAttempt'`).
  */
 export interface RetryOptions {
   /** Tries of one request, the first included (default 5). */
