@@ -54,12 +54,17 @@ const MISSING = 0xffffffff
  */
 function unpackValues(packed: Buffer): (Buffer | undefined)[] {
   const count = packed.readUInt32LE(0)
-  const values = new Array<Buffer | undefined>(count)
+  // Pushed, not assigned into `new Array(count)`: a missing value is an undefined element, never
+  // a hole that map, forEach and filter would skip.
+  const values: (Buffer | undefined)[] = []
   let at = 4 + 4 * count
   for (let i = 0; i < count; i++) {
     const length = packed.readUInt32LE(4 + 4 * i)
-    if (length === MISSING) continue
-    values[i] = packed.subarray(at, at + length)
+    if (length === MISSING) {
+      values.push(undefined)
+      continue
+    }
+    values.push(packed.subarray(at, at + length))
     at += length
   }
   return values
