@@ -112,7 +112,9 @@ export class ColumnFamily {
 
   /**
    * A value up to 4 KiB is a view of a shared 8 KiB chunk (like a small `Buffer.allocUnsafe`):
-   * one kept alive keeps its chunk alive. Larger values are Buffers of their own.
+   * one kept alive keeps its chunk alive. Larger values are Buffers of their own. Read a value
+   * through its own `byteOffset` and `length`: its `.buffer` is the chunk, which holds the values
+   * of other reads too (`Buffer.from(value.buffer)` is not the value, and hands them out with it).
    */
   get(key: Bytes, options?: ReadOptions): Buffer | undefined {
     if (options === undefined) return this.reads.value(this.db.get(this.id, toBytes(key)))
@@ -129,6 +131,10 @@ export class ColumnFamily {
     return this.reads.value(this.db.get(this.id, toBytes(key), undefined, READ_SKIP_EXPIRED))
   }
 
+  /**
+   * The values of `keys` in their order, `undefined` for a missing one. They are views of one
+   * Buffer per call: one kept alive keeps them all, and a value's `.buffer` holds the others.
+   */
   getMany(keys: Bytes[], options: ReadOptions = {}): (Buffer | undefined)[] {
     return unpackValues(this.db.getMany(this.id, keys.map(toBytes), nativeSnapshot(options), readFlags(options)))
   }
