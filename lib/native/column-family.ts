@@ -117,18 +117,18 @@ export class ColumnFamily {
    * of other reads too (`Buffer.from(value.buffer)` is not the value, and hands them out with it).
    */
   get(key: Bytes, options?: ReadOptions): Buffer | undefined {
-    if (options === undefined) return this.reads.value(this.db.get(this.id, toBytes(key)))
-    return this.reads.value(this.db.get(this.id, toBytes(key), nativeSnapshot(options), readFlags(options)))
+    if (options === undefined) return this.reads.get(this.id, toBytes(key))
+    return this.reads.get(this.id, toBytes(key), nativeSnapshot(options), readFlags(options))
   }
 
   /** @internal The hot path of keyed state: no options object, flags precomputed. */
   getWithFlags(key: Uint8Array, flags: number): Buffer | undefined {
-    return this.reads.value(this.db.get(this.id, key, undefined, flags))
+    return this.reads.get(this.id, key, undefined, flags)
   }
 
   /** `get` that never returns an entry whose TTL has passed. */
   getFresh(key: Bytes): Buffer | undefined {
-    return this.reads.value(this.db.get(this.id, toBytes(key), undefined, READ_SKIP_EXPIRED))
+    return this.reads.get(this.id, toBytes(key), undefined, READ_SKIP_EXPIRED)
   }
 
   /**
