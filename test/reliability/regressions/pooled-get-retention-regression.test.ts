@@ -13,7 +13,7 @@ it('regression: pooled get values read in one synchronous loop are freed by GC, 
   const result = runScript(script, ['retention'])
   expectCleanExit(result)
   const { grownMiB, bytes } = childReport<{ grownMiB: number; bytes: number }>(result)
-  expect(bytes).toBe(320_000 * 1000)
+  expect(bytes).toBe(600_000 * 1000)
   expect(grownMiB).toBeLessThan(100)
 })
 
