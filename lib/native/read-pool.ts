@@ -29,8 +29,8 @@ export class ReadPool {
     if (typeof result !== 'number') return result
     if ((result & NEW_CHUNK) !== 0) {
       this.chunk = this.db.readPoolChunk()
-      // As Node does with its Buffer pool: posting a value with its buffer in the transfer list
-      // copies the chunk instead of detaching every other value in it.
+      // As Node does with its Buffer pool: a value posted with its buffer in the transfer list
+      // never detaches every other value in the chunk (Node 20 copies it, later versions refuse).
       markAsUntransferable(this.chunk)
     }
     return Buffer.from(this.chunk!, ((result >>> 17) & OFFSET_MASK) * 8, result & LENGTH_MASK)

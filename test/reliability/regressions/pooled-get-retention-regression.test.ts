@@ -18,7 +18,8 @@ it('regression: pooled get values read in one synchronous loop are freed by GC, 
 })
 
 it('a chunk detached by ArrayBuffer.prototype.transfer is never written again', () => {
-  const result = runScript(script, ['transfer'], ['--harmony-rab-gsab-transfer'])
+  // Behind a flag on Node 20, shipped from Node 21 on (where the flag is an error).
+  const result = runScript(script, ['transfer'], 'transfer' in ArrayBuffer.prototype ? [] : ['--harmony-rab-gsab-transfer'])
   expectCleanExit(result)
-  expect(childReport(result)).toEqual({ detached: 0, movedUnchanged: true, laterValid: true })
+  expect(childReport(result)).toEqual({ intact: true, laterValid: true })
 })
