@@ -91,6 +91,7 @@ Napi::Function Database::Init(Napi::Env env) {
                          InstanceMethod<&Database::Get>("get"),
                          InstanceMethod<&Database::GetMany>("getMany"),
                          InstanceMethod<&Database::ReadPoolChunk>("readPoolChunk"),
+                         InstanceMethod<&Database::ReleaseReadPoolChunk>("releaseReadPoolChunk"),
                          InstanceMethod<&Database::Put>("put"),
                          InstanceMethod<&Database::PutRaw>("putRaw"),
                          InstanceMethod<&Database::Merge>("merge"),
@@ -694,6 +695,11 @@ Napi::Value Database::Get(const Napi::CallbackInfo& info) {
 }
 
 Napi::Value Database::ReadPoolChunk(const Napi::CallbackInfo& info) { return readPool_.CurrentChunk(info.Env()); }
+
+Napi::Value Database::ReleaseReadPoolChunk(const Napi::CallbackInfo& info) {
+  readPool_.Release();
+  return info.Env().Undefined();
+}
 
 Napi::Value Database::GetMany(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();

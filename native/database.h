@@ -126,6 +126,7 @@ class Database : public Napi::ObjectWrap<Database> {
   Napi::Value Get(const Napi::CallbackInfo& info);
   Napi::Value GetMany(const Napi::CallbackInfo& info);
   Napi::Value ReadPoolChunk(const Napi::CallbackInfo& info);
+  Napi::Value ReleaseReadPoolChunk(const Napi::CallbackInfo& info);
   Napi::Value Put(const Napi::CallbackInfo& info);
   Napi::Value PutRaw(const Napi::CallbackInfo& info);
   Napi::Value Merge(const Napi::CallbackInfo& info);

@@ -79,6 +79,8 @@ export interface NativeDatabase {
   /** A small value comes as a number that locates it in the read pool's chunk (lib/native/read-pool.ts). */
   get(cf: number, key: Uint8Array, snapshot?: NativeSnapshot, flags?: number): number | Buffer | undefined
   readPoolChunk(): ArrayBuffer
+  /** Makes the next pooled value start a new chunk (the current one was detached). */
+  releaseReadPoolChunk(): void
   /** The values packed into one Buffer (lib/native/column-family.ts unpackValues). */
   getMany(cf: number, keys: Uint8Array[], snapshot?: NativeSnapshot, flags?: number): Buffer
   put(cf: number, key: Uint8Array, value: Uint8Array): void

@@ -75,12 +75,17 @@ const MISSING = 0xffffffff
  */
 function unpackValues(packed: Buffer): (Buffer | undefined)[] {
   const count = packed.readUInt32LE(0)
-  const values = new Array<Buffer | undefined>(count)
+  // Pushed, not assigned into `new Array(count)`: a missing value is an undefined element, never
+  // a hole that map, forEach and filter would skip.
+  const values: (Buffer | undefined)[] = []
   let at = 4 + 4 * count
   for (let i = 0; i < count; i++) {
     const length = packed.readUInt32LE(4 + 4 * i)
-    if (length === MISSING) continue
-    values[i] = packed.subarray(at, at + length)
+    if (length === MISSING) {
+      values.push(undefined)
+      continue
+    }
+    values.push(packed.subarray(at, at + length))
     at += length
   }
   return values
@@ -128,23 +133,29 @@ export class ColumnFamily {
 
   /**
    * A value up to 4 KiB is a view of a shared 8 KiB chunk (like a small `Buffer.allocUnsafe`):
-   * one kept alive keeps its chunk alive. Larger values are Buffers of their own.
+   * one kept alive keeps its chunk alive. Larger values are Buffers of their own. Read a value
+   * through its own `byteOffset` and `length`: its `.buffer` is the chunk, which holds the values
+   * of other reads too (`Buffer.from(value.buffer)` is not the value, and hands them out with it).
    */
   get(key: Bytes, options?: ReadOptions): Buffer | undefined {
-    if (options === undefined) return this.reads.value(this.db.get(this.id, toBytes(key)))
-    return this.reads.value(this.db.get(this.id, toBytes(key), nativeSnapshot(options), readFlags(options)))
+    if (options === undefined) return this.reads.get(this.id, toBytes(key))
+    return this.reads.get(this.id, toBytes(key), nativeSnapshot(options), readFlags(options))
   }
 
   /** @internal The hot path of keyed state: no options object, flags precomputed. */
   getWithFlags(key: Uint8Array, flags: number): Buffer | undefined {
-    return this.reads.value(this.db.get(this.id, key, undefined, flags))
+    return this.reads.get(this.id, key, undefined, flags)
   }
 
   /** `get` that never returns an entry whose TTL has passed. */
   getFresh(key: Bytes): Buffer | undefined {
-    return this.reads.value(this.db.get(this.id, toBytes(key), undefined, READ_SKIP_EXPIRED))
+    return this.reads.get(this.id, toBytes(key), undefined, READ_SKIP_EXPIRED)
   }
 
+  /**
+   * The values of `keys` in their order, `undefined` for a missing one. They are views of one
+   * Buffer per call: one kept alive keeps them all, and a value's `.buffer` holds the others.
+   */
   getMany(keys: Bytes[], options: ReadOptions = {}): (Buffer | undefined)[] {
     return unpackValues(this.db.getMany(this.id, keys.map(toBytes), nativeSnapshot(options), readFlags(options)))
   }

@@ -10,12 +10,16 @@ afterEach(() => {
   RocksDB.memoryBudget(null)
 })
 
-/** What RocksDB itself reports: the shared cache's usage (memtables included through the write buffer manager) and what it holds outside the cache. */
+/**
+ * What RocksDB itself reports: the shared cache's usage (memtables included through the write
+ * buffer manager), the part of it pinned (in use: memtables' reservations, level 0's index and
+ * filter blocks, blocks being read) and what it holds outside the cache.
+ */
 function measure(db: RocksDB) {
   const sum = (name: string) => db.columnFamilies().reduce((total, cf) => total + Number(db.getProperty(name, cf) ?? 0), 0)
   return {
     cacheUsage: Number(db.getProperty('rocksdb.block-cache-usage')),
-    cachePinned: Number(db.getProperty('rocksdb.block-cache-pinned-usage')),
+    pinned: Number(db.getProperty('rocksdb.block-cache-pinned-usage')),
     memtables: sum('rocksdb.size-all-mem-tables'),
     tableReaders: sum('rocksdb.estimate-table-readers-mem'),
   }
@@ -63,9 +67,12 @@ describe('memory budget, measured by RocksDB', () => {
     // The data went through the cache (it was filled) and never past it.
     expect(Math.max(...samples.map((s) => s.cacheUsage))).toBeGreaterThan(BUDGET / 2)
     for (const sample of samples) {
-      // The cache's capacity is not strict (a full cache must not fail reads): blocks pinned by a
-      // read or iterator in flight can take it past the budget until released, and only those.
-      expect(sample.cacheUsage - sample.cachePinned).toBeLessThanOrEqual(BUDGET)
+      // The cache is not strict (docs/guide.md): what it may evict stays within the budget, while
+      // pinned entries can take it past: memtables awaiting a flush that lags behind the writes,
+      // and reservations of the write buffer manager that fill one of the cache's 32 shards past
+      // its 1/32 (the test asserted usage <= BUDGET and failed 2 runs in 3 on a busy machine,
+      // by 20 KB to 3 MB).
+      expect(sample.cacheUsage - sample.pinned).toBeLessThanOrEqual(BUDGET)
       // Memtables are charged to the cache: they are part of its usage, never beside it.
       expect(sample.memtables).toBeLessThanOrEqual(sample.cacheUsage)
       // Index and filter blocks live in the cache; table readers hold almost nothing of their own

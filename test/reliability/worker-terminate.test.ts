@@ -18,9 +18,9 @@ function run<T>(mode: string, ...args: string[]): T {
 const TERMINATED = 1
 
 describe('ending worker threads never takes the process down or loses the database', () => {
-  it('worker.terminate() during each async operation (nextvAsync, compactRange, flush, checkpoint, ingest, SST writer finish, deleteFilesInRange, create/dropColumnFamily, listColumnFamilies, open/close) and synchronous get, iterator and batch loops, at the 1st and 3rd round', () => {
+  it('worker.terminate() during each async operation (nextvAsync, compactRange, flush, checkpoint, ingest, SST writer finish, deleteFilesInRange, create/dropColumnFamily, listColumnFamilies, the snapshot stream with its snappy and zstd frames, open/close) and synchronous get, iterator and batch loops, at the 1st and 3rd round', () => {
     const results = run<Record<string, { exitCode: number; prefilled: number }>>('each')
-    expect(Object.keys(results)).toHaveLength(26)
+    expect(Object.keys(results)).toHaveLength(28)
     for (const [task, { exitCode, prefilled }] of Object.entries(results)) {
       // The main thread reopened the database: the worker's cleanup released it, data intact.
       expect({ task, exitCode, prefilled }).toEqual({ task, exitCode: TERMINATED, prefilled: 20_000 })
@@ -40,7 +40,7 @@ describe('ending worker threads never takes the process down or loses the databa
     const result = runScript(script, ['processExit', base])
     expectCleanExit(result)
     const prefilled = Object.values(run<Record<string, number>>('reopen', base))
-    expect(prefilled).toHaveLength(13)
+    expect(prefilled).toHaveLength(14)
     expect(new Set(prefilled)).toEqual(new Set([20_000]))
   })
 })

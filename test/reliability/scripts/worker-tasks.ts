@@ -5,6 +5,7 @@
 import path from 'node:path'
 import { parentPort, workerData } from 'node:worker_threads'
 import { RocksDB } from '../../../lib/native'
+import { binding } from '../../../lib/native/binding'
 
 export const PREFILLED = 20_000
 export const OPTIONS = { wal: true }
@@ -46,6 +47,29 @@ export const tasks: Record<string, Task> = {
   deleteFilesInRange: repeat((db) => db.deleteFilesInRange(db.columnFamily(), 'k0000000', 'k0001000')),
   createAndDropColumnFamily: repeat(async (db, _, i) => db.dropColumnFamily(await db.createColumnFamily(`family${i}`))),
   listColumnFamilies: repeat((_, dir) => RocksDB.listColumnFamilies(dir)),
+  // A full snapshot's native parts: chunks framed on the thread pool into a reused target, each
+  // compressed and decompressed with snappy and zstd there too.
+  snapshotStream: repeat(async (db) => {
+    const snapshot = db.snapshot()
+    const stream = new binding.SnapshotStream(snapshot.native, [{ kvStateId: 0, family: db.columnFamily().id }], {
+      prefixBytes: 1,
+      frameBytes: 16 << 10,
+      chunkBytes: 64 << 10,
+    })
+    snapshot.release()
+    const target = Buffer.allocUnsafe(128 << 10)
+    try {
+      for (;;) {
+        const chunk = await stream.next(target)
+        const body = chunk.bytes ?? target.subarray(0, chunk.length)
+        await binding.snappyDecompress(await binding.snappyCompress(body), body.length)
+        await binding.zstdDecompress(await binding.zstdCompress(body, 1), body.length)
+        if (chunk.ended) return
+      }
+    } finally {
+      stream.close()
+    }
+  }),
   close: async (dir, started) => {
     for (;;) {
       const closing = (await RocksDB.open(dir, OPTIONS)).close()

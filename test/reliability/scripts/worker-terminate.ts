@@ -67,6 +67,7 @@ const LONG_TASKS = [
   'deleteFilesInRange',
   'createAndDropColumnFamily',
   'listColumnFamilies',
+  'snapshotStream',
   'close',
   'syncGetLoop',
   'syncIteratorLoop',
