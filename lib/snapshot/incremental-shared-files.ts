@@ -35,7 +35,8 @@ export interface WrittenKeys {
  * picks a key while it is being deleted.
  */
 export class IncrementalSharedFiles {
-  private base: { checkpointId: number; files: ReadonlyMap<string, FileRef> } = { checkpointId: -1, files: new Map() }
+  /** `restored`: the files of the checkpoint this backend was restored from, which no checkpoint of its own references yet. */
+  private base: { checkpointId: number; files: ReadonlyMap<string, FileRef>; restored: boolean } = { checkpointId: -1, files: new Map(), restored: false }
   /** Snapshots neither completed nor discarded: the keys each uses and, once finished, its shared files by name. */
   private readonly snapshots = new Map<number, { keys: Set<string>; files?: ReadonlyMap<string, FileRef> }>()
   private serial: Promise<unknown> = Promise.resolve()
@@ -47,9 +48,14 @@ export class IncrementalSharedFiles {
     return this.base.checkpointId
   }
 
-  /** A restored checkpoint's shared files become the base (their keys are kept). */
+  /**
+   * A restored checkpoint's shared files become the base (their keys are kept). Until a checkpoint
+   * of this backend completes, nothing of its own keeps those keys in the storage: whoever owns the
+   * restored checkpoint (another job, or this one's retention) may delete them meanwhile, so `plan`
+   * checks each is still there and uploads again the ones that are not.
+   */
   adopt(checkpointId: number, files: Readonly<Record<string, FileRef>>): void {
-    this.base = { checkpointId, files: new Map(Object.entries(files)) }
+    this.base = { checkpointId, files: new Map(Object.entries(files)), restored: true }
   }
 
   /** Decides, for each shared file of snapshot `checkpointId`, whether it is referenced or uploaded, and records its keys as in use. */
@@ -61,7 +67,7 @@ export class IncrementalSharedFiles {
       for (const { name, localPath } of files) {
         const size = (await stat(localPath)).size
         const inBase = this.base.files.get(name)
-        if (inBase !== undefined && inBase.size === size) {
+        if (inBase !== undefined && inBase.size === size && (!this.base.restored || (await storage.stat(inBase.key))?.size === size)) {
           keys.add(inBase.key)
           plans.push({ name, localPath, ref: inBase })
           continue
@@ -85,7 +91,7 @@ export class IncrementalSharedFiles {
   /** Checkpoint `checkpointId` completed: its files become the base; snapshots up to it can no longer complete. */
   completed(checkpointId: number): void {
     const files = this.snapshots.get(checkpointId)?.files
-    if (files !== undefined && checkpointId > this.base.checkpointId) this.base = { checkpointId, files }
+    if (files !== undefined && checkpointId > this.base.checkpointId) this.base = { checkpointId, files, restored: false }
     for (const id of this.snapshots.keys()) if (id <= checkpointId) this.snapshots.delete(id)
   }
 
