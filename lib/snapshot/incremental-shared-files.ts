@@ -25,7 +25,11 @@ export interface WrittenKeys {
  * makes the base safe to diff against when notifications come late or never (a lost
  * `notifyCheckpointComplete` leaves an older base, never a key retention already deleted). Fresh
  * keys per upload would not be: a later checkpoint holding its own copy lets retention delete the
- * base's.
+ * base's. Two bases have no such checkpoint, so `plan` checks their keys are still stored and
+ * uploads again the files whose keys are not: a restored checkpoint's files (until a checkpoint of
+ * this backend completes, whoever owns the restored one, another job or this one's retention, may
+ * delete them) and a base a later completed checkpoint of another kind (a full snapshot, which
+ * references no shared file) left in place.
  *
  * Overlapping snapshots share keys, so a snapshot whose file another unfinished one already
  * uploaded (same key, size and SHA-256, still present) references it instead of uploading it again.
@@ -35,8 +39,8 @@ export interface WrittenKeys {
  * picks a key while it is being deleted.
  */
 export class IncrementalSharedFiles {
-  /** `restored`: the files of the checkpoint this backend was restored from, which no checkpoint of its own references yet. */
-  private base: { checkpointId: number; files: ReadonlyMap<string, FileRef>; restored: boolean } = { checkpointId: -1, files: new Map(), restored: false }
+  /** `unguarded`: the newest completed checkpoint may not reference the base's keys, so they may be gone from the storage. */
+  private base: { checkpointId: number; files: ReadonlyMap<string, FileRef>; unguarded: boolean } = { checkpointId: -1, files: new Map(), unguarded: false }
   /** Snapshots neither completed nor discarded: the keys each uses and, once finished, its shared files by name. */
   private readonly snapshots = new Map<number, { keys: Set<string>; files?: ReadonlyMap<string, FileRef> }>()
   private serial: Promise<unknown> = Promise.resolve()
@@ -48,14 +52,9 @@ export class IncrementalSharedFiles {
     return this.base.checkpointId
   }
 
-  /**
-   * A restored checkpoint's shared files become the base (their keys are kept). Until a checkpoint
-   * of this backend completes, nothing of its own keeps those keys in the storage: whoever owns the
-   * restored checkpoint (another job, or this one's retention) may delete them meanwhile, so `plan`
-   * checks each is still there and uploads again the ones that are not.
-   */
+  /** A restored checkpoint's shared files become the base (their keys are kept, while still stored). */
   adopt(checkpointId: number, files: Readonly<Record<string, FileRef>>): void {
-    this.base = { checkpointId, files: new Map(Object.entries(files)), restored: true }
+    this.base = { checkpointId, files: new Map(Object.entries(files)), unguarded: true }
   }
 
   /** Decides, for each shared file of snapshot `checkpointId`, whether it is referenced or uploaded, and records its keys as in use. */
@@ -67,7 +66,7 @@ export class IncrementalSharedFiles {
       for (const { name, localPath } of files) {
         const size = (await stat(localPath)).size
         const inBase = this.base.files.get(name)
-        if (inBase !== undefined && inBase.size === size && (!this.base.restored || (await storage.stat(inBase.key))?.size === size)) {
+        if (inBase !== undefined && inBase.size === size && (!this.base.unguarded || (await storage.stat(inBase.key))?.size === size)) {
           keys.add(inBase.key)
           plans.push({ name, localPath, ref: inBase })
           continue
@@ -88,10 +87,16 @@ export class IncrementalSharedFiles {
     if (snapshot !== undefined) snapshot.files = new Map(Object.entries(files))
   }
 
-  /** Checkpoint `checkpointId` completed: its files become the base; snapshots up to it can no longer complete. */
+  /**
+   * Checkpoint `checkpointId` completed: its files become the base (the base stays, unguarded, when
+   * this backend's snapshot of it was no incremental one); snapshots up to it can no longer complete.
+   */
   completed(checkpointId: number): void {
     const files = this.snapshots.get(checkpointId)?.files
-    if (files !== undefined && checkpointId > this.base.checkpointId) this.base = { checkpointId, files, restored: false }
+    if (checkpointId > this.base.checkpointId) {
+      if (files !== undefined) this.base = { checkpointId, files, unguarded: false }
+      else this.base = { ...this.base, unguarded: true }
+    }
     for (const id of this.snapshots.keys()) if (id <= checkpointId) this.snapshots.delete(id)
   }
 

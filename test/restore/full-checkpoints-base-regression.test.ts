@@ -1,0 +1,56 @@
+import { describe, expect, it } from 'vitest'
+import { FsCheckpointStorage, KeyGroupRange, KeyedStateBackend, ManualClock, Serializers as S, type KeyedStateHandle } from '../../lib'
+import { contents, T0, useRescaleFixture, writeState } from './rescale-fixture'
+
+const fixture = useRescaleFixture()
+const MAX_PARALLELISM = 128
+
+function open(storage: FsCheckpointStorage, clock: ManualClock, range: KeyGroupRange, restoreFrom: KeyedStateHandle[] = []) {
+  return KeyedStateBackend.open({
+    path: fixture.tempDir('worker'),
+    keySerializer: S.string,
+    maxParallelism: MAX_PARALLELISM,
+    keyGroupRange: range,
+    restoreFrom,
+    storage,
+    incremental: true,
+    jobId: 'job',
+    clock,
+  })
+}
+
+describe('regression: full checkpoints between incremental ones (a mixed handle set)', () => {
+  it('regression: once full checkpoints pushed the last incremental one out of retention, every later incremental checkpoint referenced its deleted files and none could complete', async () => {
+    const clock = new ManualClock(T0)
+    const storage = new FsCheckpointStorage(fixture.storageRoot(), { retain: 2 })
+    const whole = new KeyGroupRange(0, MAX_PARALLELISM - 1)
+    const worker = await open(storage, clock, whole)
+    let expected: Record<string, string[]>
+    try {
+      writeState(worker, clock, 300)
+      // Checkpoint 1 incremental (the base of the next), then two full ones: retention (2) discards 1 and its files.
+      for (const [id, type] of [
+        [1, undefined],
+        [2, 'full'],
+        [3, 'full'],
+      ] as const) {
+        await storage.completeCheckpoint('job', id, [await worker.snapshot(id, type === undefined ? {} : { type })])
+        await worker.notifyCheckpointComplete(id)
+      }
+      expect(await storage.checkpoints('job')).toEqual([2, 3])
+      expected = contents(worker)
+      await storage.completeCheckpoint('job', 4, [await worker.snapshot(4)])
+      await worker.notifyCheckpointComplete(4)
+    } finally {
+      await worker.close()
+    }
+    const latest = await storage.latestCheckpoint('job')
+    expect(latest?.checkpointId).toBe(4)
+    const restored = await open(storage, clock, whole, latest!.handles as KeyedStateHandle[])
+    try {
+      expect(contents(restored)).toEqual(expected)
+    } finally {
+      await restored.close()
+    }
+  })
+})
