@@ -2,6 +2,10 @@ import { stat } from 'node:fs/promises'
 import type { CheckpointStorage } from '../storage/checkpoint-storage'
 import { sha256OfFile, type FileRef } from '../storage/file-ref'
 import { sharedFileKey } from '../storage/layout'
+import { mapWithConcurrency } from '../storage/pool'
+
+/** Shared files `plan` decides on at once. */
+const PLAN_CONCURRENCY = 8
 
 /** A shared SST file of a local checkpoint: referenced (`ref`) or to be uploaded to `key`. */
 export type SharedFilePlan = { name: string; localPath: string } & ({ ref: FileRef; key?: never } | { key: string; ref?: never })
@@ -62,22 +66,20 @@ export class IncrementalSharedFiles {
     return this.oneAtATime(async () => {
       const keys = new Set<string>()
       this.snapshots.set(checkpointId, { keys })
-      const plans: SharedFilePlan[] = []
-      for (const { name, localPath } of files) {
+      // Files at once: checking keys in a remote storage is a request each.
+      return mapWithConcurrency(files, PLAN_CONCURRENCY, async ({ name, localPath }): Promise<SharedFilePlan> => {
         const size = (await stat(localPath)).size
         const inBase = this.base.files.get(name)
         if (inBase !== undefined && inBase.size === size && (!this.base.unguarded || (await storage.stat(inBase.key))?.size === size)) {
           keys.add(inBase.key)
-          plans.push({ name, localPath, ref: inBase })
-          continue
+          return { name, localPath, ref: inBase }
         }
         const key = sharedFileKey(this.backendId, `${name.slice(0, -'.sst'.length)}-${size}.sst`)
         keys.add(key)
         const uploaded = this.finishedRef(key)
         const present = uploaded !== undefined && (await storage.stat(key))?.size === size && (await sha256OfFile(localPath)) === uploaded.sha256
-        plans.push(present ? { name, localPath, ref: uploaded } : { name, localPath, key })
-      }
-      return plans
+        return present ? { name, localPath, ref: uploaded } : { name, localPath, key }
+      })
     })
   }
 
