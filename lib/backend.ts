@@ -475,6 +475,8 @@ export class KeyedStateBackend<K> implements StateContext<K> {
   }
 
   private async startFull(checkpointId: number, storage: CheckpointStorage, signal: AbortSignal, options: SnapshotOptions): Promise<KeyedStateHandle> {
+    // Its checkpoint may complete and push the incremental base's files out of retention.
+    if (this.incremental) this.sharedFiles.fullSnapshotTaken(checkpointId)
     const states = this.snapshotStates()
     const handle = await startFullSnapshot(
       {

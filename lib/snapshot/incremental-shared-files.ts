@@ -32,8 +32,8 @@ export interface WrittenKeys {
  * base's. Two bases have no such checkpoint, so `plan` checks their keys are still stored and
  * uploads again the files whose keys are not: a restored checkpoint's files (until a checkpoint of
  * this backend completes, whoever owns the restored one, another job or this one's retention, may
- * delete them) and a base a later completed checkpoint of another kind (a full snapshot, which
- * references no shared file) left in place.
+ * delete them) and a base once this backend took a full snapshot (its checkpoint may complete,
+ * referencing no shared file, and push the base's out of retention, its notification lost or not).
  *
  * Overlapping snapshots share keys, so a snapshot whose file another unfinished one already
  * uploaded (same key, size and SHA-256, still present) references it instead of uploading it again.
@@ -43,8 +43,10 @@ export interface WrittenKeys {
  * picks a key while it is being deleted.
  */
 export class IncrementalSharedFiles {
-  /** `unguarded`: the newest completed checkpoint may not reference the base's keys, so they may be gone from the storage. */
-  private base: { checkpointId: number; files: ReadonlyMap<string, FileRef>; unguarded: boolean } = { checkpointId: -1, files: new Map(), unguarded: false }
+  /** `restored`: the files of the checkpoint this backend was restored from, which no checkpoint of its own references yet. */
+  private base: { checkpointId: number; files: ReadonlyMap<string, FileRef>; restored: boolean } = { checkpointId: -1, files: new Map(), restored: false }
+  /** The newest checkpoint this backend took a full snapshot of; -1 when none. */
+  private newestFullSnapshot = -1
   /** Snapshots neither completed nor discarded: the keys each uses and, once finished, its shared files by name. */
   private readonly snapshots = new Map<number, { keys: Set<string>; files?: ReadonlyMap<string, FileRef> }>()
   private serial: Promise<unknown> = Promise.resolve()
@@ -58,7 +60,7 @@ export class IncrementalSharedFiles {
 
   /** A restored checkpoint's shared files become the base (their keys are kept, while still stored). */
   adopt(checkpointId: number, files: Readonly<Record<string, FileRef>>): void {
-    this.base = { checkpointId, files: new Map(Object.entries(files)), unguarded: true }
+    this.base = { checkpointId, files: new Map(Object.entries(files)), restored: true }
   }
 
   /** Decides, for each shared file of snapshot `checkpointId`, whether it is referenced or uploaded, and records its keys as in use. */
@@ -66,11 +68,13 @@ export class IncrementalSharedFiles {
     return this.oneAtATime(async () => {
       const keys = new Set<string>()
       this.snapshots.set(checkpointId, { keys })
+      // Whether the newest completed checkpoint may not reference the base's keys, so they may be gone.
+      const unguarded = this.base.restored || this.newestFullSnapshot > this.base.checkpointId
       // Files at once: checking keys in a remote storage is a request each.
       return mapWithConcurrency(files, PLAN_CONCURRENCY, async ({ name, localPath }): Promise<SharedFilePlan> => {
         const size = (await stat(localPath)).size
         const inBase = this.base.files.get(name)
-        if (inBase !== undefined && inBase.size === size && (!this.base.unguarded || (await storage.stat(inBase.key))?.size === size)) {
+        if (inBase !== undefined && inBase.size === size && (!unguarded || (await storage.stat(inBase.key))?.size === size)) {
           keys.add(inBase.key)
           return { name, localPath, ref: inBase }
         }
@@ -89,16 +93,15 @@ export class IncrementalSharedFiles {
     if (snapshot !== undefined) snapshot.files = new Map(Object.entries(files))
   }
 
-  /**
-   * Checkpoint `checkpointId` completed: its files become the base (the base stays, unguarded, when
-   * this backend's snapshot of it was no incremental one); snapshots up to it can no longer complete.
-   */
+  /** The backend took a full snapshot of checkpoint `checkpointId`: the base's keys are checked until a newer incremental one completes. */
+  fullSnapshotTaken(checkpointId: number): void {
+    this.newestFullSnapshot = Math.max(this.newestFullSnapshot, checkpointId)
+  }
+
+  /** Checkpoint `checkpointId` completed: its files become the base; snapshots up to it can no longer complete. */
   completed(checkpointId: number): void {
     const files = this.snapshots.get(checkpointId)?.files
-    if (checkpointId > this.base.checkpointId) {
-      if (files !== undefined) this.base = { checkpointId, files, unguarded: false }
-      else this.base = { ...this.base, unguarded: true }
-    }
+    if (files !== undefined && checkpointId > this.base.checkpointId) this.base = { checkpointId, files, restored: false }
     for (const id of this.snapshots.keys()) if (id <= checkpointId) this.snapshots.delete(id)
   }
 
