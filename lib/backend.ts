@@ -302,7 +302,8 @@ export class KeyedStateBackend<K> implements StateContext<K> {
    * which references their keys (in the storage areas of the backends that wrote them) instead of
    * uploading them again. The storage keeps a key while any complete job checkpoint references it,
    * whichever backend's area it is in, so retention deletes such a file only once no retained
-   * checkpoint of any worker uses it.
+   * checkpoint of any worker uses it; one deleted before this backend's first checkpoint completed
+   * (the restored checkpoint discarded meanwhile) is uploaded again.
    */
   private async applyRestore(verified: VerifiedHandleSet, options: HandleSetOptions): Promise<ClippedRange[]> {
     if (verified.base !== undefined) for (const state of verified.base.staged.metadata.states) this.restoreState(state)
@@ -486,6 +487,8 @@ export class KeyedStateBackend<K> implements StateContext<K> {
   }
 
   private async startFull(checkpointId: number, storage: CheckpointStorage, signal: AbortSignal, options: SnapshotOptions): Promise<KeyedStateHandle> {
+    // Its checkpoint may complete and push the incremental base's files out of retention.
+    if (this.incremental) this.sharedFiles.fullSnapshotTaken(checkpointId)
     const states = this.snapshotStates()
     const handle = await startFullSnapshot(
       {

@@ -24,7 +24,9 @@ export interface RestoreTarget {
 }
 
 export interface RestoreProgress {
+  /** Entries brought in from the handles so far (those of an installed base are not counted: its files are taken whole). */
   entries: number
+  /** Key groups of the backend's range restored so far, empty ones included: the last report has every one. */
   keyGroups: number
 }
 
@@ -135,10 +137,11 @@ async function restoreKeyGroups(
   const batch = target.db.batch()
   try {
     for (const keyGroup of handleRange.intersection(target.keyGroupRange)) {
-      const offset = handle.keyGroupOffsets[keyGroup - handleRange.start]
-      if (offset === 0) continue
       signal?.throwIfAborted()
-      for await (const entries of reader.readKeyGroup(keyGroup, offset, { kvStateIds })) {
+      const offset = handle.keyGroupOffsets[keyGroup - handleRange.start]!
+      // Offset 0: the key group is empty, yet restored all the same (progress counts every key group of the range).
+      const chunks = offset === 0 ? [] : reader.readKeyGroup(keyGroup, offset, { kvStateIds })
+      for await (const entries of chunks) {
         const cf = families.get(entries.kvStateId)!
         entries.forEach((key, value) => batch.putRaw(cf, key, value))
         progress.entries += entries.count

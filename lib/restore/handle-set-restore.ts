@@ -120,7 +120,7 @@ export interface AppliedHandleSet {
  * groups of the other incremental checkpoints are brought in (before anything is written, so
  * their files can be ingested as they are), then those of the full streams. States present only in
  * some handles are created; values are raw, so TTL write times and list elements' times are kept.
- * Progress after the clip and after each handle. The caller removes what a failed restore wrote.
+ * Progress after the base (clipped or not) and after each handle, ending at every key group of the range. The caller removes what a failed restore wrote.
  */
 export async function applyHandleSet(target: RestoreTarget, verified: VerifiedHandleSet, options: HandleSetOptions): Promise<AppliedHandleSet> {
   const progress: RestoreProgress = { entries: 0, keyGroups: 0 }
@@ -128,12 +128,12 @@ export async function applyHandleSet(target: RestoreTarget, verified: VerifiedHa
   let clipped: ClippedRange[] = []
   const { base } = verified
   if (base === undefined) await target.clear()
-  else if (!base.sameRange) {
-    clipped = await clipToKeyGroupRange(target.db, target.keyGroupRange, target.maxParallelism, options.signal)
+  else {
+    if (!base.sameRange) clipped = await clipToKeyGroupRange(target.db, target.keyGroupRange, target.maxParallelism, options.signal)
     progress.keyGroups += KeyGroupRange.fromJSON(base.handle.keyGroupRange).intersection(target.keyGroupRange).numberOfKeyGroups
     options.onProgress?.(progress)
+    Object.assign(restoredSharedFiles, base.handle.sharedFiles)
   }
-  if (base !== undefined) Object.assign(restoredSharedFiles, base.handle.sharedFiles)
   const ingested = await bringInKeyGroups(target, verified.incremental.checkpoints, options.strategy, progress, options)
   Object.assign(restoredSharedFiles, ingested)
   await restoreFullKeyGroups(target, verified.full.snapshots, progress, options)

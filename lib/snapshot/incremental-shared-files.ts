@@ -2,6 +2,10 @@ import { stat } from 'node:fs/promises'
 import type { CheckpointStorage } from '../storage/checkpoint-storage'
 import { sha256OfFile, type FileRef } from '../storage/file-ref'
 import { sharedFileKey } from '../storage/layout'
+import { mapWithConcurrency } from '../storage/pool'
+
+/** Shared files `plan` decides on at once. */
+const PLAN_CONCURRENCY = 8
 
 /** A shared SST file of a local checkpoint: referenced (`ref`) or to be uploaded to `key`. */
 export type SharedFilePlan = { name: string; localPath: string } & ({ ref: FileRef; key?: never } | { key: string; ref?: never })
@@ -25,7 +29,11 @@ export interface WrittenKeys {
  * makes the base safe to diff against when notifications come late or never (a lost
  * `notifyCheckpointComplete` leaves an older base, never a key retention already deleted). Fresh
  * keys per upload would not be: a later checkpoint holding its own copy lets retention delete the
- * base's.
+ * base's. Two bases have no such checkpoint, so `plan` checks their keys are still stored and
+ * uploads again the files whose keys are not: a restored checkpoint's files (until a checkpoint of
+ * this backend completes, whoever owns the restored one, another job or this one's retention, may
+ * delete them) and a base once this backend took a full snapshot (its checkpoint may complete,
+ * referencing no shared file, and push the base's out of retention, its notification lost or not).
  *
  * Overlapping snapshots share keys, so a snapshot whose file another unfinished one already
  * uploaded (same key, size and SHA-256, still present) references it instead of uploading it again.
@@ -35,7 +43,10 @@ export interface WrittenKeys {
  * picks a key while it is being deleted.
  */
 export class IncrementalSharedFiles {
-  private base: { checkpointId: number; files: ReadonlyMap<string, FileRef> } = { checkpointId: -1, files: new Map() }
+  /** `restored`: the files of the checkpoint this backend was restored from, which no checkpoint of its own references yet. */
+  private base: { checkpointId: number; files: ReadonlyMap<string, FileRef>; restored: boolean } = { checkpointId: -1, files: new Map(), restored: false }
+  /** The newest checkpoint this backend took a full snapshot of; -1 when none. */
+  private newestFullSnapshot = -1
   /** Snapshots neither completed nor discarded: the keys each uses and, once finished, its shared files by name. */
   private readonly snapshots = new Map<number, { keys: Set<string>; files?: ReadonlyMap<string, FileRef> }>()
   private serial: Promise<unknown> = Promise.resolve()
@@ -47,9 +58,9 @@ export class IncrementalSharedFiles {
     return this.base.checkpointId
   }
 
-  /** A restored checkpoint's shared files become the base (their keys are kept). */
+  /** A restored checkpoint's shared files become the base (their keys are kept, while still stored). */
   adopt(checkpointId: number, files: Readonly<Record<string, FileRef>>): void {
-    this.base = { checkpointId, files: new Map(Object.entries(files)) }
+    this.base = { checkpointId, files: new Map(Object.entries(files)), restored: true }
   }
 
   /** Decides, for each shared file of snapshot `checkpointId`, whether it is referenced or uploaded, and records its keys as in use. */
@@ -57,22 +68,22 @@ export class IncrementalSharedFiles {
     return this.oneAtATime(async () => {
       const keys = new Set<string>()
       this.snapshots.set(checkpointId, { keys })
-      const plans: SharedFilePlan[] = []
-      for (const { name, localPath } of files) {
+      // Whether the newest completed checkpoint may not reference the base's keys, so they may be gone.
+      const unguarded = this.base.restored || this.newestFullSnapshot > this.base.checkpointId
+      // Files at once: checking keys in a remote storage is a request each.
+      return mapWithConcurrency(files, PLAN_CONCURRENCY, async ({ name, localPath }): Promise<SharedFilePlan> => {
         const size = (await stat(localPath)).size
         const inBase = this.base.files.get(name)
-        if (inBase !== undefined && inBase.size === size) {
+        if (inBase !== undefined && inBase.size === size && (!unguarded || (await storage.stat(inBase.key))?.size === size)) {
           keys.add(inBase.key)
-          plans.push({ name, localPath, ref: inBase })
-          continue
+          return { name, localPath, ref: inBase }
         }
         const key = sharedFileKey(this.backendId, `${name.slice(0, -'.sst'.length)}-${size}.sst`)
         keys.add(key)
         const uploaded = this.finishedRef(key)
         const present = uploaded !== undefined && (await storage.stat(key))?.size === size && (await sha256OfFile(localPath)) === uploaded.sha256
-        plans.push(present ? { name, localPath, ref: uploaded } : { name, localPath, key })
-      }
-      return plans
+        return present ? { name, localPath, ref: uploaded } : { name, localPath, key }
+      })
     })
   }
 
@@ -82,10 +93,15 @@ export class IncrementalSharedFiles {
     if (snapshot !== undefined) snapshot.files = new Map(Object.entries(files))
   }
 
+  /** The backend took a full snapshot of checkpoint `checkpointId`: the base's keys are checked until a newer incremental one completes. */
+  fullSnapshotTaken(checkpointId: number): void {
+    this.newestFullSnapshot = Math.max(this.newestFullSnapshot, checkpointId)
+  }
+
   /** Checkpoint `checkpointId` completed: its files become the base; snapshots up to it can no longer complete. */
   completed(checkpointId: number): void {
     const files = this.snapshots.get(checkpointId)?.files
-    if (files !== undefined && checkpointId > this.base.checkpointId) this.base = { checkpointId, files }
+    if (files !== undefined && checkpointId > this.base.checkpointId) this.base = { checkpointId, files, restored: false }
     for (const id of this.snapshots.keys()) if (id <= checkpointId) this.snapshots.delete(id)
   }
 
