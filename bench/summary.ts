@@ -113,12 +113,28 @@ function storageRows(storage: Json): RatioRow[] {
   })
 }
 
+/** Issue 14's memory target: peak RSS within the budget plus the process's fixed overhead. */
+function memoryRows(memory: Json): RatioRow[] {
+  const result = memory?.result
+  if (!result?.phases) return []
+  const peak = Math.max(...result.phases.map((p: Json) => p.peakRssMB as number))
+  return [
+    {
+      what: `memory, ${result.entries.toLocaleString('en-US')} entries, ${result.budgetMB} MiB budget: peak RSS ${peak.toFixed(0)} MB`,
+      ratio: 'budget + fixed overhead vs peak RSS',
+      value: (result.budgetMB + result.overheadMB) / peak,
+      target: 1,
+    },
+  ]
+}
+
 const RATIOS: Record<string, (results: Json) => RatioRow[]> = {
   state: stateRows,
   snapshot: snapshotRows,
   incremental: incrementalRows,
   rescale: rescaleRows,
   storage: storageRows,
+  memory: memoryRows,
 }
 
 /** Ratio rows of every bench but native (which has its own table). */
