@@ -16,11 +16,14 @@ function measure(mode: string): Growth {
 }
 
 // Bounds over the 9/10 of the run after warm-up. A leaked database keeps at least its LOCK,
-// LOG and MANIFEST open and some 100 KB of memory; a leaked RocksDB iterator holds an arena
-// of kilobytes and pins a memtable. 32 MB over 900 cycles is 36 KB a cycle; over 900,000
-// iterators, 37 bytes an iterator: far below either leak, far above allocator noise.
+// LOG and MANIFEST open (the descriptor bound) and some 100 KB of memory; a leaked RocksDB
+// iterator holds an arena of kilobytes and pins a memtable. 48 MB over 900 cycles is 53 KB a
+// cycle; over 900,000 iterators, 56 bytes an iterator: below either leak. The cycles grow RSS
+// by 15-35 MB here (10-30 KB a cycle, about linear over 3,000 cycles, the JS heap flat, the
+// same with one malloc arena, and as much before the changes of 2026-12); 32 MB failed twice
+// in one CI run. Where that growth comes from is not known: docs/reliability.md.
 const FD_SLACK = 2
-const RSS_SLACK_MB = 32
+const RSS_SLACK_MB = 48
 
 describe('resources stay flat', () => {
   it('1,000 open/use/close cycles: open file descriptors and RSS', () => {
