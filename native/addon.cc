@@ -12,6 +12,7 @@
 #include "clock.h"
 #include "compression.h"
 #include "database.h"
+#include "file_lock.h"
 #include "ingest_features.h"
 #include "iterator.h"
 #include "memory_budget.h"
@@ -85,6 +86,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("SstWriter", sstWriter);
   exports.Set("SnapshotStream", SnapshotStream::Init(env));
   exports.Set("ManualClock", ManualClock::Init(env));
+  exports.Set("FileLock", FileLock::Init(env));
   exports.Set("listColumnFamilies", Napi::Function::New<ListColumnFamilies>(env, "listColumnFamilies"));
   exports.Set("memoryBudget", Napi::Function::New<MemoryBudgetFunction>(env, "memoryBudget"));
   exports.Set("setErrorFactory", Napi::Function::New<SetErrorFactory>(env, "setErrorFactory"));
