@@ -11,24 +11,23 @@ Napi::Function FileLock::Init(Napi::Env env) {
 
 // new FileLock(path): takes the lock or throws (code "Locked" when someone holds it). Synchronous:
 // one open and one fcntl, which never wait for the holder.
-FileLock::FileLock(const Napi::CallbackInfo& info) : Napi::ObjectWrap<FileLock>(info), env_(info.Env()) {
+FileLock::FileLock(const Napi::CallbackInfo& info)
+    : Napi::ObjectWrap<FileLock>(info), data_(AddonData::Of(info.Env())) {
   std::string path = StringArg(info[0], "path");
   rocksdb::FileLock* lock = nullptr;
   CheckStatus(info.Env(), rocksdb::Env::Default()->LockFile(path, &lock));
   lock_ = lock;
-  napi_add_env_cleanup_hook(env_, ReleaseAtCleanup, this);
+  data_->heldLocks.insert(this);
 }
 
 FileLock::~FileLock() { ReleaseNow(); }
-
-void FileLock::ReleaseAtCleanup(void* arg) { static_cast<FileLock*>(arg)->ReleaseNow(); }
 
 void FileLock::ReleaseNow() {
   if (lock_ == nullptr) return;
   // UnlockFile's only failure is fcntl's, after which closing the descriptor drops the lock anyway.
   rocksdb::Env::Default()->UnlockFile(lock_).PermitUncheckedError();
   lock_ = nullptr;
-  napi_remove_env_cleanup_hook(env_, ReleaseAtCleanup, this);
+  data_->heldLocks.erase(this);
 }
 
 Napi::Value FileLock::Release(const Napi::CallbackInfo& info) {
