@@ -16,6 +16,7 @@
         "native/compression.cc",
         "native/database.cc",
         "native/errors.cc",
+        "native/file_lock.cc",
         "native/iterator.cc",
         "native/memory_budget.cc",
         "native/snapshot.cc",

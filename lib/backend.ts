@@ -18,7 +18,9 @@ import { startIncrementalSnapshot } from './snapshot/incremental-snapshot'
 import type { SnapshotStateMeta } from './snapshot/state-snapshot-meta'
 import type { CheckpointStorage } from './storage/checkpoint-storage'
 import type { FileRef } from './storage/file-ref'
-import { claimInstanceDirectory, interruptedDatabase } from './storage/instance-directory'
+import { claimInstanceDirectory, interruptedDatabase, type ClaimedDirectory } from './storage/instance-directory'
+import { lockInstance } from './storage/instance-lock'
+import type { NativeFileLock } from './native/binding'
 import { checkCheckpointId, checkJobId } from './storage/layout'
 import { murmurHash, checkMaxParallelism } from './keygroups/assignment'
 import { checkOptionNames } from './option-names'
@@ -193,9 +195,12 @@ export class KeyedStateBackend<K> implements StateContext<K> {
   private clipCompaction: Promise<void> = Promise.resolve()
   /** Set once a restore began replacing the instance's states: a failure then drops what it wrote. */
   private restoreStarted = false
+  /** The instance lock, from the start of `open` to the end of `close`. */
+  private readonly lock: NativeFileLock
 
-  private constructor(db: RocksDB, options: KeyedStateBackendOptions<K>, restoredCheckpointId: number | undefined) {
+  private constructor(db: RocksDB, lock: NativeFileLock, options: KeyedStateBackendOptions<K>, restoredCheckpointId: number | undefined) {
     this.db = db
+    this.lock = lock
     // Inside the instance directory: an open never touches anything beside it.
     this.workDirectory = path.join(options.path, WORK_DIRECTORY)
     this.storage = options.storage
@@ -220,18 +225,41 @@ export class KeyedStateBackend<K> implements StateContext<K> {
    * handle's stream is verified, so a restore refused before that leaves them as they were. A
    * directory locked by another backend (LockedError) or that RocksDB reports corrupt is left
    * as it was.
+   *
+   * One writer of an instance directory at a time: the backend holds the instance lock (an OS
+   * lock on `KEYED_STATE_LOCK` in the directory) from the start of `open`, once the directory is
+   * claimed, through the restore and the swap of the restored files, until `close` finishes; a
+   * failed open releases it, and so does the end of the process or worker thread holding it.
+   * Another open of a locked directory (in this process or another, by any spelling of its path)
+   * fails at once with LockedError and changes nothing.
    */
   static async open<K>(options: KeyedStateBackendOptions<K>): Promise<KeyedStateBackend<K>> {
     const handles = checkOptions(options)
     options.signal?.throwIfAborted()
     const directory = await claimInstanceDirectory(options.path)
+    const lock = await lockClaimedDirectory(options.path, directory)
+    try {
+      return await KeyedStateBackend.openLocked(options, handles, directory, lock)
+    } catch (error) {
+      lock.release()
+      throw error
+    }
+  }
+
+  /** The rest of `open`, under the instance lock. */
+  private static async openLocked<K>(
+    options: KeyedStateBackendOptions<K>,
+    handles: KeyedStateHandle[],
+    directory: ClaimedDirectory,
+    lock: NativeFileLock,
+  ): Promise<KeyedStateBackend<K>> {
     let db: RocksDB
     try {
       // No WAL: the backend's durability is its checkpoint, and it starts from one (or from
       // nothing) on every open, so a log of writes since would only cost time.
       db = await openInstanceDatabase(options.path, options.clock, handles.length > 0)
     } catch (error) {
-      // Locked: another backend owns the directory now, whoever created it.
+      // Locked (by a user of the database outside this library): the directory is not this open's to remove.
       if (!(error instanceof LockedError)) await directory.undo(async () => undefined)
       throw error
     }
@@ -248,7 +276,6 @@ export class KeyedStateBackend<K> implements StateContext<K> {
     let verified: VerifiedHandleSet | undefined
     let backend: KeyedStateBackend<K> | undefined
     try {
-      await directory.checkStillMarked()
       await rm(workDirectory, { recursive: true, force: true })
       if (handles.length > 0) {
         // Every handle is fetched and verified while the old database is still open and unchanged.
@@ -261,7 +288,7 @@ export class KeyedStateBackend<K> implements StateContext<K> {
         await db.close()
         db = await verified.base.staged.install()
       }
-      backend = new KeyedStateBackend(db, options, handles[0]?.checkpointId)
+      backend = new KeyedStateBackend(db, lock, options, handles[0]?.checkpointId)
       // Under RocksDB's lock: state left by an earlier run is not part of any checkpoint.
       let clipped: ClippedRange[] = []
       if (verified === undefined) await backend.dropStates()
@@ -782,13 +809,20 @@ export class KeyedStateBackend<K> implements StateContext<K> {
     return this.closed
   }
 
-  /** Aborts running snapshots, then closes the RocksDB instance; states used afterwards throw ClosedError. */
+  /**
+   * Aborts running snapshots, then closes the RocksDB instance; states used afterwards throw
+   * ClosedError. Releases the instance lock last, once the database is closed.
+   */
   async close(): Promise<void> {
     this.closed = true
     for (const snapshot of this.running) snapshot.controller.abort(new ClosedError('the keyed state backend closed during the snapshot'))
     await Promise.allSettled([...this.running].map((snapshot) => snapshot.done))
     await this.db.close()
-    await rm(this.workDirectory, { recursive: true, force: true })
+    try {
+      await rm(this.workDirectory, { recursive: true, force: true })
+    } finally {
+      this.lock.release()
+    }
   }
 
   private closedError(): ClosedError {
@@ -914,6 +948,32 @@ function isCheckpointStorage(value: unknown): value is CheckpointStorage {
 function describeKey(key: unknown): string {
   const text = typeof key === 'bigint' ? `${key}n` : JSON.stringify(key) ?? String(key)
   return text.length > 60 ? `${text.slice(0, 60)}…` : text
+}
+
+/**
+ * Takes the instance lock of the directory `claimInstanceDirectory` gave, before anything else
+ * touches it. LockedError when another backend holds it (the directory, even one this open
+ * created, is then that one's), or when the open that created it failed and removed it
+ * meanwhile; any other failure undoes the claim.
+ */
+async function lockClaimedDirectory(instancePath: string, directory: ClaimedDirectory): Promise<NativeFileLock> {
+  let lock: NativeFileLock
+  try {
+    lock = await lockInstance(instancePath)
+  } catch (error) {
+    if (error instanceof LockedError) throw error
+    // The directory gone: its creator failed and removed it (a LockedError saying so).
+    await directory.checkStillMarked()
+    await directory.undo(async () => undefined)
+    throw error
+  }
+  try {
+    await directory.checkStillMarked()
+    return lock
+  } catch (error) {
+    lock.release()
+    throw error
+  }
 }
 
 /**

@@ -12,6 +12,7 @@
 #include "clock.h"
 #include "compression.h"
 #include "database.h"
+#include "file_lock.h"
 #include "ingest_features.h"
 #include "iterator.h"
 #include "memory_budget.h"
@@ -32,6 +33,8 @@ void CloseOpenDatabases(void* arg) {
   try {
     std::vector<Database*> open(data->openDatabases.begin(), data->openDatabases.end());
     for (Database* db : open) db->CloseNow();
+    std::vector<FileLock*> held(data->heldLocks.begin(), data->heldLocks.end());
+    for (FileLock* lock : held) lock->ReleaseNow();
   } catch (...) {
     // A C callback of Node: nothing may escape it, and at teardown nobody is left to tell.
   }
@@ -69,7 +72,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   auto* data = new AddonData();
   env.SetInstanceData(data);
   // Runs before the environment's remaining objects are finalized, so every DB is closed
-  // while its iterators and snapshots can still be released in order.
+  // while its iterators and snapshots can still be released in order, and then the file locks.
   napi_add_env_cleanup_hook(env, CloseOpenDatabases, data);
 
   Napi::Function iterator = Iterator::Init(env);
@@ -85,6 +88,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("SstWriter", sstWriter);
   exports.Set("SnapshotStream", SnapshotStream::Init(env));
   exports.Set("ManualClock", ManualClock::Init(env));
+  exports.Set("FileLock", FileLock::Init(env));
   exports.Set("listColumnFamilies", Napi::Function::New<ListColumnFamilies>(env, "listColumnFamilies"));
   exports.Set("memoryBudget", Napi::Function::New<MemoryBudgetFunction>(env, "memoryBudget"));
   exports.Set("setErrorFactory", Napi::Function::New<SetErrorFactory>(env, "setErrorFactory"));

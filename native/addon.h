@@ -8,6 +8,7 @@
 namespace rks {
 
 class Database;
+class FileLock;
 
 struct AddonData {
   Napi::FunctionReference errorFactory;
@@ -17,6 +18,9 @@ struct AddonData {
   // Every open database of this environment, closed by the cleanup hook when the
   // environment (main thread or worker) shuts down with databases still open.
   std::unordered_set<Database*> openDatabases;
+  // Every held file lock (instance locks), released by the cleanup hook after the databases
+  // closed: no other thread may take an instance while its database is still open.
+  std::unordered_set<FileLock*> heldLocks;
 
   static AddonData* Of(Napi::Env env) { return env.GetInstanceData<AddonData>(); }
 };

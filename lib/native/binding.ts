@@ -146,9 +146,16 @@ export interface NativeMemoryBudget {
   usage: number
 }
 
+/** An OS lock on a file (native/file_lock.h), held until `release()`, finalization or the worker's end. */
+export interface NativeFileLock {
+  release(): void
+}
+
 export interface NativeBinding {
   Database: new () => NativeDatabase
   ManualClock: new (seconds: number) => NativeManualClock
+  /** Locks `path` (created when missing), or throws LockedError when it is held, in this process or another. */
+  FileLock: new (path: string) => NativeFileLock
   SnapshotStream: new (
     snapshot: NativeSnapshot,
     sources: NativeSnapshotSource[],

@@ -2,6 +2,7 @@ import { lstat, mkdir, open, readdir, readFile, rm, rmdir, stat } from 'node:fs/
 import path from 'node:path'
 import { LockedError, NotAnInstanceError } from '../errors'
 import { fsyncDirectory, publish } from './atomic-file'
+import { INSTANCE_LOCK } from './instance-lock'
 
 /** Written into every instance directory the library creates: only such directories are ever reused. */
 export const INSTANCE_MARKER = 'KEYED_STATE_INSTANCE'
@@ -31,22 +32,23 @@ export interface ClaimedDirectory {
   /** False for an instance that existed before (its RocksDB files are not this open's to remove). */
   created: boolean
   /**
-   * Once the database is open: throws LockedError when the marker is gone, i.e. another open that
-   * failed is removing the instance it created (it drops the marker before releasing the lock).
+   * Once the instance lock is held: throws LockedError when the marker is gone, i.e. another open
+   * that failed removed the instance it created (it drops the marker before releasing the lock).
    */
   checkStillMarked(): Promise<void>
   /**
    * Undoes a failed open, given the function closing its database (which must not have written
-   * anything but RocksDB's files and the work directory by then). For a claimed directory: drops
-   * the marker while RocksDB's lock is still held, closes, removes RocksDB's files, then removes
-   * the directories this claim made only while they are empty. Never removes anything else.
+   * anything but RocksDB's files and the work directory by then), while the instance lock is held.
+   * For a claimed directory: drops the marker, closes, removes RocksDB's files and the lock's file,
+   * then removes the directories this claim made only while they are empty. Never removes anything else.
    */
   undo(closeDatabase: () => Promise<void>): Promise<void>
 }
 
 /**
  * Makes `dir` an instance directory, or checks that it is one: a missing path is created (with
- * its missing parents), an empty directory is taken, and either gets the marker file; an
+ * its missing parents), an empty directory (or one holding only the instance lock's file, left by
+ * an open that lost a race with a failed one) is taken, and either gets the marker file; an
  * existing instance (marker present) is accepted untouched. A directory another open is claiming
  * is a LockedError. Anything else (a file, a directory with other contents, a RocksDB database
  * this library did not create) is a NotAnInstanceError and nothing is touched: the library never
@@ -61,7 +63,7 @@ export async function claimInstanceDirectory(dir: string): Promise<ClaimedDirect
     if (made === undefined) return claimInstanceDirectory(dir)
     return claimEmpty(dir, absolute, made)
   }
-  if (entries.length === 0) return claimEmpty(dir, absolute, [])
+  if (entries.length === 0 || (entries.length === 1 && entries[0] === INSTANCE_LOCK)) return claimEmpty(dir, absolute, [])
   if (entries.includes(INSTANCE_MARKER) && (await readMarker(absolute)) === MARKER_CONTENT) {
     return { created: false, checkStillMarked: () => checkMarked(dir, absolute), undo: (closeDatabase) => closeDatabase() }
   }
@@ -105,7 +107,7 @@ async function claimEmpty(dir: string, absolute: string, made: string[]): Promis
       await rm(marker, { force: true })
       await closeDatabase()
       for (const entry of await readdir(absolute)) {
-        if (isRocksDBFile(entry)) await rm(path.join(absolute, entry), { force: true })
+        if (isRocksDBFile(entry) || entry === INSTANCE_LOCK) await rm(path.join(absolute, entry), { force: true })
       }
       await removeMadeDirectories()
     },

@@ -113,7 +113,7 @@ describe('incremental restore errors: a typed error, and nothing half-restored',
     const earlier = await fixture.backend({ path: existing })
     await earlier.close()
     await expect(fixture.backend({ path: existing, restoreFrom: [crafted] })).rejects.toBeInstanceOf(RocksDBError)
-    expect(readdirSync(existing).sort()).toEqual(['KEYED_STATE_INSTANCE'])
+    expect(readdirSync(existing).sort()).toEqual(['KEYED_STATE_INSTANCE', 'KEYED_STATE_LOCK'])
     // Still an instance: it opens again, empty.
     const reopened = await fixture.backend({ path: existing })
     expect(reopened.registeredStates()).toEqual([])
