@@ -20,13 +20,13 @@
 #include "list_ttl_compaction_filter.h"
 #include "memory_budget.h"
 #include "merge_operator.h"
+#include "open_defaults.h"
 #include "snapshot.h"
 #include "sst_writer.h"
 #include "ttl_value.h"
 
 namespace rks {
 
-static constexpr size_t kDefaultBlockCacheBytes = 64 << 20;
 static constexpr size_t kScratchKeptBytes = 1 << 20;
 
 // DBWithTTL stores write times as int32 seconds and tests expiry as `timestamp + ttl` in
@@ -253,6 +253,7 @@ rocksdb::ColumnFamilyOptions Database::ColumnFamilyOptionsFor(int32_t ttlSeconds
     options.compaction_filter_factory = std::make_shared<ListTtlCompactionFilterFactory>(listTtl);
   }
   options.table_factory = tableFactory_;
+  options.write_buffer_size = kMaxWriteBufferBytes;
   ApplyMemoryBudget(budget_, &options);
   options.table_properties_collector_factories.push_back(std::make_shared<LatestWriteTimeCollectorFactory>());
   // Point reads of keys that are on disk skip memtables that cannot hold them.
@@ -417,7 +418,6 @@ Napi::Value Database::Open(const Napi::CallbackInfo& info) {
   if (budget_.blockCache) {
     ApplyMemoryBudget(budget_, &work.options, &table);
   } else {
-    // RocksDB's default 8 MiB cache makes reads of a state larger than that mostly disk reads.
     table.block_cache = rocksdb::NewLRUCache(kDefaultBlockCacheBytes);
   }
   tableFactory_.reset(rocksdb::NewBlockBasedTableFactory(table));

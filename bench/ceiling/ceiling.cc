@@ -29,6 +29,7 @@
 #include "../../native/info_log.h"
 #include "../../native/latest_write_time.h"
 #include "../../native/merge_operator.h"
+#include "../../native/open_defaults.h"
 #include "../../native/ttl_value.h"
 #include "data.h"
 
@@ -42,7 +43,6 @@ using Clock = std::chrono::steady_clock;
 // As bench/drivers/run-trial.ts.
 constexpr size_t kBatchPutSize = 1000;
 constexpr size_t kGetManySize = 100;
-constexpr size_t kDefaultBlockCacheBytes = 64 << 20;  // native/database.cc
 
 void Check(const rocksdb::Status& status, const char* what) {
   if (!status.ok()) throw std::runtime_error(std::string(what) + ": " + status.ToString());
@@ -107,10 +107,11 @@ class Store {
 
     rocksdb::BlockBasedTableOptions table;
     table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
-    table.block_cache = rocksdb::NewLRUCache(kDefaultBlockCacheBytes);
+    table.block_cache = rocksdb::NewLRUCache(rks::kDefaultBlockCacheBytes);
     rocksdb::ColumnFamilyOptions family;
     family.merge_operator = std::make_shared<rks::DelimitedAppendOperator>(',');
     family.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+    family.write_buffer_size = rks::kMaxWriteBufferBytes;
     family.table_properties_collector_factories.push_back(std::make_shared<rks::LatestWriteTimeCollectorFactory>());
     family.memtable_whole_key_filtering = true;
     family.memtable_prefix_bloom_size_ratio = 0.02;
