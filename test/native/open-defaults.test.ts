@@ -38,6 +38,12 @@ describe('open defaults', () => {
     await db.close()
   })
 
+  it('gives a database without a memory budget a block cache of 128 MiB (random gets of 1M keys missed a 64 MiB one)', async () => {
+    const db = await RocksDB.open(tempDir())
+    expect(Number(db.getProperty('rocksdb.block-cache-capacity'))).toBe(128 * MiB)
+    await db.close()
+  })
+
   it('gives a family a quarter of the memory budget for memtables, at most the same 8 MiB', async () => {
     RocksDB.memoryBudget({ bytes: 16 * MiB, writeBufferRatio: 0.5 })
     const small = tempDir()
