@@ -6,7 +6,8 @@ import { METADATA_FILE_NAME } from '../snapshot/incremental-local-checkpoints'
 import type { IncrementalKeyedStateHandle } from '../snapshot/keyed-state-handle'
 import type { SnapshotMetadata } from '../snapshot/state-snapshot-meta'
 import type { CheckpointStorage } from '../storage/checkpoint-storage'
-import { sha256OfFile, type FileRef } from '../storage/file-ref'
+import { digestOfFile } from '../storage/file-digest'
+import type { FileRef } from '../storage/file-ref'
 import { checkAgainstTarget, type RestoreTarget } from './full-restore'
 
 export interface FetchOptions {
@@ -74,7 +75,7 @@ async function matchesHandle(directory: string, files: readonly { name: string; 
     const file = path.join(directory, name)
     const stats = await stat(file).catch(() => undefined)
     if (stats === undefined || !stats.isFile() || stats.size !== ref.size) return false
-    if ((await sha256OfFile(file, signal)) !== ref.sha256) return false
+    if ((await digestOfFile(file, signal)).sha256 !== ref.sha256) return false
   }
   return true
 }
