@@ -2,6 +2,7 @@ import { KeyGroupRange } from '../keygroups/key-group-range'
 import type { FullKeyedStateHandle, IncrementalKeyedStateHandle, KeyedStateHandle } from '../snapshot/keyed-state-handle'
 import type { CheckpointStorage } from '../storage/checkpoint-storage'
 import type { FileRef } from '../storage/file-ref'
+import { runConcurrently } from '../storage/pool'
 import { checkStatesAgree, restoreFullKeyGroups, verifyFullSnapshots, type RestoreProgress, type RestoreTarget, type VerifiedSnapshots } from './full-restore'
 import { bringInKeyGroups, openCheckpoints, type OpenedCheckpoints, type RescaleOptions, type RescaleStrategy } from './incremental-rescale-restore'
 import { stageIncrementalRestore, type IncrementalInstance, type StagedIncrementalRestore } from './incremental-restore'
@@ -82,18 +83,26 @@ export async function verifyHandleSet(
   }
   try {
     full = await verifyFullSnapshots(target, fullHandles, storage, options)
-    incremental = await openCheckpoints(target, incrementalHandles, storage, options)
-    if (installed !== undefined) {
-      staged = await stageIncrementalRestore(instance, target, installed.handle, storage, options)
-    }
+    // The other checkpoints and the base at once: their files are fetched and hashed together.
+    await runConcurrently(
+      [
+        async (signal) => {
+          incremental = await openCheckpoints(target, incrementalHandles, storage, { ...options, signal })
+        },
+        async (signal) => {
+          if (installed !== undefined) staged = await stageIncrementalRestore(instance, target, installed.handle, storage, { ...options, signal })
+        },
+      ],
+      options.signal,
+    )
     checkStatesAgree([
       ...(installed === undefined ? [] : [{ name: installed.handle.metadata.key, metadata: staged!.metadata }]),
-      ...incremental.checkpoints.map(({ handle, metadata }) => ({ name: handle.metadata.key, metadata })),
+      ...incremental!.checkpoints.map(({ handle, metadata }) => ({ name: handle.metadata.key, metadata })),
       ...full.snapshots.map(({ handle, metadata }) => ({ name: handle.stream.key, metadata })),
     ])
     options.signal?.throwIfAborted()
     const base = installed === undefined ? undefined : { ...installed, staged: staged! }
-    return { base, incremental, full, close }
+    return { base, incremental: incremental!, full, close }
   } catch (error) {
     await close()
     throw error

@@ -120,6 +120,50 @@ describe('rescaled incremental restore: clipping, progress, abort and failure', 
     })
   }
 
+  for (const abortAfter of [1, 3]) {
+    it(`aborted while the base and the other handles are fetched and hashed at once (at download ${abortAfter}): the new instance directory is gone, the storage unchanged`, async () => {
+      const clock = new ManualClock(T0)
+      const handles = await threeWorkers(clock)
+      const storageFiles = files(fixture.storageRoot())
+      const controller = new AbortController()
+      const storage = fixture.storage()
+      const download = storage.downloadFile.bind(storage)
+      let downloads = 0
+      storage.downloadFile = async (ref, localPath, options) => {
+        if (++downloads === abortAfter) controller.abort()
+        return download(ref, localPath, options)
+      }
+      try {
+        const instance = fixture.tempDir('aborted-fetch')
+        const open = fixture.backend({ maxParallelism: MAX_PARALLELISM, path: instance, range: new KeyGroupRange(0, 63), restoreFrom: handles, clock, signal: controller.signal })
+        await expect(open).rejects.toThrow(/abort/i)
+        expect(existsSync(instance)).toBe(false)
+        expect(files(fixture.storageRoot())).toEqual(storageFiles)
+      } finally {
+        storage.downloadFile = download
+      }
+    })
+  }
+
+  it('a corrupt file of the base fails while the other handles are fetched: an existing instance keeps its state, no work directory is left', async () => {
+    const clock = new ManualClock(T0)
+    const handles = await threeWorkers(clock)
+    const instance = fixture.tempDir('existing-base')
+    const existing = await fixture.backend({ maxParallelism: MAX_PARALLELISM, path: instance, clock })
+    existing.valueState('earlier', S.int32)
+    await fixture.close(existing)
+    // handles[0] ([0, 42]) is the base of [0, 63]: corrupt one of its SST files.
+    const [ref] = Object.values(handles[0]!.kind === 'incremental' ? handles[0]!.sharedFiles : {})
+    const file = await fixture.storage().localPath(ref!)
+    const fd = openSync(file, 'r+')
+    writeSync(fd, Buffer.from([0xff, 0xff, 0xff, 0xff]), 0, 4, 100)
+    closeSync(fd)
+    const open = fixture.backend({ maxParallelism: MAX_PARALLELISM, path: instance, range: new KeyGroupRange(0, 63), restoreFrom: handles, clock })
+    await expect(open).rejects.toBeInstanceOf(CorruptCheckpointError)
+    expect(await RocksDB.listColumnFamilies(instance)).toContain('earlier')
+    expect(readdirSync(instance)).not.toContain('keyed-state-work')
+  })
+
   it('a corrupt file of a handle other than the base fails before the old database is closed: an existing instance keeps its state', async () => {
     const clock = new ManualClock(T0)
     const handles = await threeWorkers(clock)
