@@ -91,7 +91,8 @@ export interface KeyedStateBackendOptions<K> {
    * How a restore from incremental handles of other key-group ranges (rescaling) brings in their
    * key groups. `'ingest'` (default): the handle sharing the most key groups is installed as the
    * base and clipped to `keyGroupRange` (range deletes, whole files dropped); the others' key
-   * groups are exported into SST files and ingested. `'copy'`: every handle's key groups are
+   * groups are exported into SST files and ingested, or their files ingested as they are (and
+   * clipped with the base) where RocksDB can (`RocksDB.canIngestDbGeneratedFiles`). `'copy'`: every handle's key groups are
    * written key by key (the original's per-key copy; the baseline). Both keep TTL write times.
    */
   rescaleStrategy?: RescaleStrategy

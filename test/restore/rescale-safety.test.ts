@@ -55,12 +55,12 @@ describe('rescaled incremental restore: clipping, progress, abort and failure', 
     for (const ref of Object.values(handle.sharedFiles)) await fixture.storage().localPath(ref)
   })
 
-  it('reports progress after clipping the base and after each other handle, up to every key group', async () => {
+  it('reports progress after the base and after each other handle, up to every key group', async () => {
     const clock = new ManualClock(T0)
     const handles = await threeWorkers(clock)
     const reports: RestoreProgress[] = []
     const merged = await fixture.backend({ maxParallelism: MAX_PARALLELISM, restoreFrom: handles, clock, onRestoreProgress: (progress) => reports.push({ ...progress }) })
-    // The base (first of the largest overlaps), clipped: its key groups, no entry copied.
+    // The base (first of the largest overlaps): its key groups, no entry copied.
     expect(reports[0]).toEqual({ entries: 0, keyGroups: 43 })
     expect(reports.map((report) => report.keyGroups)).toEqual([43, 86, 128])
     expect(reports[2]!.entries).toBeGreaterThan(reports[1]!.entries)
@@ -96,7 +96,7 @@ describe('rescaled incremental restore: clipping, progress, abort and failure', 
   })
 
   for (const abortAt of [1, 2]) {
-    it(`aborted at progress report ${abortAt} (${abortAt === 1 ? 'after clipping' : 'after the first other handle'}): the new instance directory is gone, the storage unchanged`, async () => {
+    it(`aborted at progress report ${abortAt} (${abortAt === 1 ? 'after the base' : 'after the first other handle'}): the new instance directory is gone, the storage unchanged`, async () => {
       const clock = new ManualClock(T0)
       const handles = await threeWorkers(clock)
       const storageFiles = files(fixture.storageRoot())
