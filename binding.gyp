@@ -16,6 +16,7 @@
         "native/compression.cc",
         "native/database.cc",
         "native/errors.cc",
+        "native/file_digest.cc",
         "native/file_lock.cc",
         "native/iterator.cc",
         "native/memory_budget.cc",
@@ -53,7 +54,7 @@
           ]
         }, {
           "cflags": ["<!@(pkg-config --cflags rocksdb libzstd)"],
-          "libraries": ["<!@(pkg-config --libs rocksdb libzstd)", "-lsnappy"]
+          "libraries": ["<!@(pkg-config --libs rocksdb libzstd)", "-lsnappy", "-ldl"]
         }]
       ]
     }

@@ -91,7 +91,8 @@ export interface KeyedStateBackendOptions<K> {
    * How a restore from incremental handles of other key-group ranges (rescaling) brings in their
    * key groups. `'ingest'` (default): the handle sharing the most key groups is installed as the
    * base and clipped to `keyGroupRange` (range deletes, whole files dropped); the others' key
-   * groups are exported into SST files and ingested. `'copy'`: every handle's key groups are
+   * groups are exported into SST files and ingested, or their files ingested as they are (and
+   * clipped with the base) where RocksDB can (`RocksDB.canIngestDbGeneratedFiles`). `'copy'`: every handle's key groups are
    * written key by key (the original's per-key copy; the baseline). Both keep TTL write times.
    */
   rescaleStrategy?: RescaleStrategy
@@ -253,16 +254,6 @@ export class KeyedStateBackend<K> implements StateContext<K> {
     directory: ClaimedDirectory,
     lock: NativeFileLock,
   ): Promise<KeyedStateBackend<K>> {
-    let db: RocksDB
-    try {
-      // No WAL: the backend's durability is its checkpoint, and it starts from one (or from
-      // nothing) on every open, so a log of writes since would only cost time.
-      db = await openInstanceDatabase(options.path, options.clock, handles.length > 0)
-    } catch (error) {
-      // Locked (by a user of the database outside this library): the directory is not this open's to remove.
-      if (!(error instanceof LockedError)) await directory.undo(async () => undefined)
-      throw error
-    }
     const workDirectory = path.join(options.path, WORK_DIRECTORY)
     const setOptions: HandleSetOptions = {
       strategy: options.rescaleStrategy ?? 'ingest',
@@ -273,6 +264,18 @@ export class KeyedStateBackend<K> implements StateContext<K> {
     }
     // The handle installed as the database: the one of the same range, or when rescaling, the best one to clip.
     const installed = chooseInstalledHandle(handles, options.keyGroupRange, setOptions)
+    // Undefined until the install for a directory this open created: an empty database there
+    // would hold nothing worth guarding (the instance lock does) and only be created to be replaced.
+    let db: RocksDB | undefined
+    try {
+      // No WAL: the backend's durability is its checkpoint, and it starts from one (or from
+      // nothing) on every open, so a log of writes since would only cost time.
+      if (!(directory.created && installed !== undefined)) db = await openInstanceDatabase(options.path, options.clock, handles.length > 0)
+    } catch (error) {
+      // Locked (by a user of the database outside this library): the directory is not this open's to remove.
+      if (!(error instanceof LockedError)) await directory.undo(async () => undefined)
+      throw error
+    }
     let verified: VerifiedHandleSet | undefined
     let backend: KeyedStateBackend<K> | undefined
     try {
@@ -285,10 +288,10 @@ export class KeyedStateBackend<K> implements StateContext<K> {
         verified = await verifyHandleSet(instance, layout, handles, installed, options.storage!, setOptions)
       }
       if (verified?.base !== undefined) {
-        await db.close()
+        await db?.close()
         db = await verified.base.staged.install()
       }
-      backend = new KeyedStateBackend(db, lock, options, handles[0]?.checkpointId)
+      backend = new KeyedStateBackend(db!, lock, options, handles[0]?.checkpointId)
       // Under RocksDB's lock: state left by an earlier run is not part of any checkpoint.
       let clipped: ClippedRange[] = []
       if (verified === undefined) await backend.dropStates()
@@ -309,7 +312,7 @@ export class KeyedStateBackend<K> implements StateContext<K> {
       await rm(workDirectory, { recursive: true, force: true })
       // After an install the database files are neither the old state nor the new one.
       await directory.undo(async () => {
-        await db.close().catch(() => undefined)
+        await db?.close().catch(() => undefined)
         if (verified?.base !== undefined) await removeDatabaseFiles(options.path)
       })
       throw error

@@ -12,6 +12,7 @@
 #include "clock.h"
 #include "compression.h"
 #include "database.h"
+#include "file_digest.h"
 #include "file_lock.h"
 #include "ingest_features.h"
 #include "iterator.h"
@@ -96,6 +97,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("zstdDecompress", Napi::Function::New<ZstdDecompress>(env, "zstdDecompress"));
   exports.Set("snappyCompress", Napi::Function::New<SnappyCompress>(env, "snappyCompress"));
   exports.Set("snappyDecompress", Napi::Function::New<SnappyDecompress>(env, "snappyDecompress"));
+  if (CanHashFiles()) exports.Set("sha256File", Napi::Function::New<Sha256File>(env, "sha256File"));
   exports.Set("rocksdbVersion", RocksDBVersion());
   exports.Set("rocksdbBuild", RKS_ROCKSDB_BUILD);
   exports.Set("canIngestDbGeneratedFiles", Napi::Boolean::New(env, RKS_HAS_DB_GENERATED_INGEST));

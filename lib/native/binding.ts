@@ -170,6 +170,11 @@ export interface NativeBinding {
   /** Snappy frames (lib/format/codecs/snappy.ts), in the thread pool. */
   snappyCompress(raw: Uint8Array): Promise<Buffer>
   snappyDecompress(compressed: Uint8Array, rawLength: number): Promise<Buffer>
+  /**
+   * A file's length and SHA-256 (lowercase hex), in the thread pool (lib/storage/file-digest.ts);
+   * rejects with code Aborted once `cancel[0]` is set. Absent when the process exports no OpenSSL.
+   */
+  sha256File?(path: string, cancel: Int32Array): Promise<{ size: number; sha256: string }>
   rocksdbVersion: string
   rocksdbBuild: 'system' | 'bundled'
   /** Whether `ingest` takes `dbGeneratedFiles` (RocksDB 9.10 on). */

@@ -2,6 +2,7 @@ import { KeyGroupRange } from '../keygroups/key-group-range'
 import type { FullKeyedStateHandle, IncrementalKeyedStateHandle, KeyedStateHandle } from '../snapshot/keyed-state-handle'
 import type { CheckpointStorage } from '../storage/checkpoint-storage'
 import type { FileRef } from '../storage/file-ref'
+import { runConcurrently } from '../storage/pool'
 import { checkStatesAgree, restoreFullKeyGroups, verifyFullSnapshots, type RestoreProgress, type RestoreTarget, type VerifiedSnapshots } from './full-restore'
 import { bringInKeyGroups, openCheckpoints, type OpenedCheckpoints, type RescaleOptions, type RescaleStrategy } from './incremental-rescale-restore'
 import { stageIncrementalRestore, type IncrementalInstance, type StagedIncrementalRestore } from './incremental-restore'
@@ -82,18 +83,26 @@ export async function verifyHandleSet(
   }
   try {
     full = await verifyFullSnapshots(target, fullHandles, storage, options)
-    incremental = await openCheckpoints(target, incrementalHandles, storage, options)
-    if (installed !== undefined) {
-      staged = await stageIncrementalRestore(instance, target, installed.handle, storage, options)
-    }
+    // The other checkpoints and the base at once: their files are fetched and hashed together.
+    await runConcurrently(
+      [
+        async (signal) => {
+          incremental = await openCheckpoints(target, incrementalHandles, storage, { ...options, signal })
+        },
+        async (signal) => {
+          if (installed !== undefined) staged = await stageIncrementalRestore(instance, target, installed.handle, storage, { ...options, signal })
+        },
+      ],
+      options.signal,
+    )
     checkStatesAgree([
       ...(installed === undefined ? [] : [{ name: installed.handle.metadata.key, metadata: staged!.metadata }]),
-      ...incremental.checkpoints.map(({ handle, metadata }) => ({ name: handle.metadata.key, metadata })),
+      ...incremental!.checkpoints.map(({ handle, metadata }) => ({ name: handle.metadata.key, metadata })),
       ...full.snapshots.map(({ handle, metadata }) => ({ name: handle.stream.key, metadata })),
     ])
     options.signal?.throwIfAborted()
     const base = installed === undefined ? undefined : { ...installed, staged: staged! }
-    return { base, incremental, full, close }
+    return { base, incremental: incremental!, full, close }
   } catch (error) {
     await close()
     throw error
@@ -116,11 +125,14 @@ export interface AppliedHandleSet {
 /**
  * A restore's second phase, once `verified` holds every handle and the caller installed its base
  * as the target's database with the base's states registered (or there is none): the target is
- * cleared (no base) or its base clipped to the target's range (a rescaling base), then the key
- * groups of the other incremental checkpoints are brought in (before anything is written, so
- * their files can be ingested as they are), then those of the full streams. States present only in
- * some handles are created; values are raw, so TTL write times and list elements' times are kept.
- * Progress after the base (clipped or not) and after each handle, ending at every key group of the range. The caller removes what a failed restore wrote.
+ * cleared (no base), then the key groups of the other incremental checkpoints are brought in
+ * (before anything is written, so their files can be ingested as they are), then the target is
+ * clipped to its range where a rescaling base or a file ingested as it is holds keys outside it
+ * (after every ingestion, so its range tombstones cover the ingested files too), then the key
+ * groups of the full streams are brought in. States present only in some handles are created;
+ * values are raw, so TTL write times and list elements' times are kept. Progress after the base
+ * and after each handle, ending at every key group of the range. The caller removes what a failed
+ * restore wrote.
  */
 export async function applyHandleSet(target: RestoreTarget, verified: VerifiedHandleSet, options: HandleSetOptions): Promise<AppliedHandleSet> {
   const progress: RestoreProgress = { entries: 0, keyGroups: 0 }
@@ -129,13 +141,15 @@ export async function applyHandleSet(target: RestoreTarget, verified: VerifiedHa
   const { base } = verified
   if (base === undefined) await target.clear()
   else {
-    if (!base.sameRange) clipped = await clipToKeyGroupRange(target.db, target.keyGroupRange, target.maxParallelism, options.signal)
     progress.keyGroups += KeyGroupRange.fromJSON(base.handle.keyGroupRange).intersection(target.keyGroupRange).numberOfKeyGroups
     options.onProgress?.(progress)
     Object.assign(restoredSharedFiles, base.handle.sharedFiles)
   }
-  const ingested = await bringInKeyGroups(target, verified.incremental.checkpoints, options.strategy, progress, options)
-  Object.assign(restoredSharedFiles, ingested)
+  const { ingestedAsIs, reachesOutside } = await bringInKeyGroups(target, verified.incremental.checkpoints, options.strategy, progress, options)
+  Object.assign(restoredSharedFiles, ingestedAsIs)
+  if ((base !== undefined && !base.sameRange) || reachesOutside) {
+    clipped = await clipToKeyGroupRange(target.db, target.keyGroupRange, target.maxParallelism, options.signal)
+  }
   await restoreFullKeyGroups(target, verified.full.snapshots, progress, options)
   return { progress, restoredSharedFiles, clipped }
 }

@@ -6,7 +6,9 @@ import { METADATA_FILE_NAME } from '../snapshot/incremental-local-checkpoints'
 import type { IncrementalKeyedStateHandle } from '../snapshot/keyed-state-handle'
 import type { SnapshotMetadata } from '../snapshot/state-snapshot-meta'
 import type { CheckpointStorage } from '../storage/checkpoint-storage'
-import { sha256OfFile, type FileRef } from '../storage/file-ref'
+import { digestOfFile } from '../storage/file-digest'
+import type { FileRef } from '../storage/file-ref'
+import { runConcurrently } from '../storage/pool'
 import { checkAgainstTarget, type RestoreTarget } from './full-restore'
 
 export interface FetchOptions {
@@ -46,9 +48,18 @@ export async function fetchIncrementalCheckpoint(
     metadataBytes = await readFile(path.join(localDirectory, METADATA_FILE_NAME))
   } else {
     const files = (list: { name: string; ref: FileRef }[]) => list.map(({ name, ref }) => ({ ref, localPath: path.join(directory, name) }))
-    await storage.downloadFiles(files(shared), { signal, link: true })
-    await storage.downloadFiles(files(own), { signal })
-    metadataBytes = await storage.readFile(handle.metadata, { signal })
+    let read: Buffer | undefined
+    await runConcurrently(
+      [
+        (stop) => storage.downloadFiles(files(shared), { signal: stop, link: true }),
+        (stop) => storage.downloadFiles(files(own), { signal: stop }),
+        async (stop) => {
+          read = await storage.readFile(handle.metadata, { signal: stop })
+        },
+      ],
+      signal,
+    )
+    metadataBytes = read!
   }
   const metadata = readIncrementalMetadata(metadataBytes, handle.metadata.key)
   checkAgainstHandle(metadata, handle)
@@ -74,7 +85,7 @@ async function matchesHandle(directory: string, files: readonly { name: string; 
     const file = path.join(directory, name)
     const stats = await stat(file).catch(() => undefined)
     if (stats === undefined || !stats.isFile() || stats.size !== ref.size) return false
-    if ((await sha256OfFile(file, signal)) !== ref.sha256) return false
+    if ((await digestOfFile(file, signal)).sha256 !== ref.sha256) return false
   }
   return true
 }

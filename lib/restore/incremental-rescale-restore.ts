@@ -83,7 +83,8 @@ export async function openCheckpoints(
  * are where that is exact and the RocksDB in use can (`ingestFilesAsIs`), else exports the entries
  * into SST files and ingests those; `copy` writes them key by key in write batches (the original's way, the baseline).
  * Returns the files ingested as they are: their names in the target, with the shared file of the
- * checkpoint each is (byte for byte).
+ * checkpoint each is (byte for byte), and whether any of them holds keys outside the target's
+ * range (the caller must then clip the target, as it clips a rescaling base).
  */
 export async function bringInKeyGroups(
   target: RestoreTarget,
@@ -91,8 +92,9 @@ export async function bringInKeyGroups(
   strategy: RescaleStrategy,
   progress: RestoreProgress,
   options: RescaleOptions = {},
-): Promise<Record<string, FileRef>> {
+): Promise<{ ingestedAsIs: Record<string, FileRef>; reachesOutside: boolean }> {
   const ingestedAsIs: Record<string, FileRef> = {}
+  let reachesOutside = false
   for (const checkpoint of checkpoints) {
     const families = checkpoint.metadata.states.map((state) => ({ name: state.name, cf: target.restoreState(state) }))
     const range = KeyGroupRange.fromJSON(checkpoint.handle.keyGroupRange).intersection(target.keyGroupRange)
@@ -107,7 +109,8 @@ export async function bringInKeyGroups(
         }
         const asIs = await ingestFilesAsIs(target, cf, checkpoint.db, name, bounds, progress)
         if (asIs === undefined) await exportAndIngest(target, cf, iterator, progress, options.signal)
-        for (const [local, source] of asIs ?? []) ingestedAsIs[local] = checkpoint.handle.sharedFiles[source]!
+        for (const [local, source] of asIs?.files ?? []) ingestedAsIs[local] = checkpoint.handle.sharedFiles[source]!
+        reachesOutside ||= asIs?.reachesOutside === true
       } finally {
         iterator.close()
       }
@@ -115,7 +118,7 @@ export async function bringInKeyGroups(
     progress.keyGroups += range.numberOfKeyGroups
     options.onProgress?.(progress)
   }
-  return ingestedAsIs
+  return { ingestedAsIs, reachesOutside }
 }
 
 /** The entries `iterator` yields, written into `cf` in write batches with their raw values. */

@@ -1,6 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises'
 import path from 'node:path'
 import type { ColumnFamily } from '../native/column-family'
+import type { EntryBatch } from '../native/entry-batch'
 import type { Iterator } from '../native/iterator'
 import type { SstWriter } from '../native/sst-writer'
 import type { RestoreProgress, RestoreTarget } from './full-restore'
@@ -12,18 +13,22 @@ const FILE_BYTES = 256 << 20
 /**
  * Writes the entries `iterator` yields (sorted, raw values: TTL write times and list elements'
  * times kept) into SST files with the target column family's options, and ingests them into `cf`
- * (moved, not copied). Nothing is ingested until every file is written, so an abort leaves the
- * target as it was; the files' directory is removed either way.
+ * (moved, not copied). Reading and writing overlap. Nothing is ingested until every file is
+ * written, so an abort leaves the target as it was; the files' directory is removed either way.
  */
 export async function exportAndIngest(target: RestoreTarget, cf: ColumnFamily, iterator: Iterator, progress: RestoreProgress, signal?: AbortSignal): Promise<void> {
   const directory = await mkdtemp(path.join(target.workDirectory, 'export-'))
   const files: string[] = []
   let writer: SstWriter | undefined
+  // One batch read ahead: the thread pool reads the next while this thread writes the current one.
+  let next: Promise<EntryBatch> | undefined
   try {
     let bytes = 0
-    while (!iterator.ended) {
+    next = iterator.ended ? undefined : iterator.nextBatchAsync(10_000, BATCH_BYTES)
+    while (next !== undefined) {
+      const entries = await next
+      next = entries.ended ? undefined : iterator.nextBatchAsync(10_000, BATCH_BYTES)
       signal?.throwIfAborted()
-      const entries = await iterator.nextBatchAsync(10_000, BATCH_BYTES)
       if (entries.count === 0) continue
       if (writer === undefined) {
         const file = path.join(directory, `${files.length}.sst`)
@@ -44,6 +49,8 @@ export async function exportAndIngest(target: RestoreTarget, cf: ColumnFamily, i
     signal?.throwIfAborted()
     if (files.length > 0) await target.db.ingest(cf, files, { moveFiles: true })
   } finally {
+    // Settled before the caller closes the iterator (and before its rejection could go unhandled).
+    await next?.catch(() => undefined)
     writer?.close()
     await rm(directory, { recursive: true, force: true })
   }

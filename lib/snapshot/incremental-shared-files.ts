@@ -1,6 +1,7 @@
 import { stat } from 'node:fs/promises'
 import type { CheckpointStorage } from '../storage/checkpoint-storage'
-import { sha256OfFile, type FileRef } from '../storage/file-ref'
+import { digestOfFile } from '../storage/file-digest'
+import type { FileRef } from '../storage/file-ref'
 import { sharedFileKey } from '../storage/layout'
 import { mapWithConcurrency } from '../storage/pool'
 
@@ -81,7 +82,7 @@ export class IncrementalSharedFiles {
         const key = sharedFileKey(this.backendId, `${name.slice(0, -'.sst'.length)}-${size}.sst`)
         keys.add(key)
         const uploaded = this.finishedRef(key)
-        const present = uploaded !== undefined && (await storage.stat(key))?.size === size && (await sha256OfFile(localPath)) === uploaded.sha256
+        const present = uploaded !== undefined && (await storage.stat(key))?.size === size && (await digestOfFile(localPath)).sha256 === uploaded.sha256
         return present ? { name, localPath, ref: uploaded } : { name, localPath, key }
       })
     })

@@ -1,5 +1,3 @@
-import { createHash } from 'node:crypto'
-import { createReadStream } from 'node:fs'
 import { CorruptCheckpointError } from '../errors'
 
 /**
@@ -101,11 +99,4 @@ export function checkDigest(ref: FileRef, digest: { size?: number; sha256?: stri
 function describe(value: unknown): string {
   const json = JSON.stringify(value) ?? String(value)
   return json.length > 200 ? `${json.slice(0, 200)}...` : json
-}
-
-/** The lowercase hex SHA-256 of a local file, as a `FileRef` records it. */
-export async function sha256OfFile(file: string, signal?: AbortSignal): Promise<string> {
-  const hash = createHash('sha256')
-  for await (const chunk of createReadStream(file, { highWaterMark: 1 << 20, signal })) hash.update(chunk as Buffer)
-  return hash.digest('hex')
 }

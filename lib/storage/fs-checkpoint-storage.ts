@@ -4,8 +4,9 @@ import { chmod, link, lstat, readdir, readFile, realpath, rm, rmdir, stat, unlin
 import path from 'node:path'
 import { CorruptCheckpointError } from '../errors'
 import { checkOptionNames } from '../option-names'
-import { type Digest, fsyncDirectory, makeDirectories, publish, TEMP_PREFIX, tempPathFor, writeFileAtomically } from './atomic-file'
+import { fsyncDirectory, makeDirectories, publish, TEMP_PREFIX, tempPathFor, writeFileAtomically } from './atomic-file'
 import type { CheckpointStorage, DownloadOptions, GarbageOptions, TransferOptions } from './checkpoint-storage'
+import { digestOfFile } from './file-digest'
 import { checkDigest, checkFileRef, checkKey, type FileRef } from './file-ref'
 import { JobCheckpointStorage } from './job-checkpoint-storage'
 import type { JobCheckpoints } from './job-checkpoints'
@@ -120,7 +121,7 @@ export class FsCheckpointStorage extends JobCheckpointStorage implements Checkpo
     checkTransferOptions(options)
     options.signal?.throwIfAborted()
     const { file, checked } = await this.storedFile(ref)
-    checkDigest(checked, await hashFile(file, options.signal))
+    checkDigest(checked, await digestOfFile(file, options.signal))
     return file
   }
 
@@ -265,7 +266,7 @@ export class FsCheckpointStorage extends JobCheckpointStorage implements Checkpo
       throw error
     }
     try {
-      checkDigest(ref, await hashFile(temp, options.signal))
+      checkDigest(ref, await digestOfFile(temp, options.signal))
       await publish(temp, target)
     } catch (error) {
       await rm(temp, { force: true })
@@ -299,16 +300,6 @@ function checkInside(root: string, real: string, key: string): string {
  */
 async function* readChunks(file: string): AsyncGenerator<Buffer> {
   yield* createReadStream(file, { highWaterMark: CHUNK_BYTES })
-}
-
-async function hashFile(file: string, signal?: AbortSignal): Promise<Digest> {
-  const hash = createHash('sha256')
-  let size = 0
-  for await (const chunk of createReadStream(file, { highWaterMark: CHUNK_BYTES, signal })) {
-    hash.update(chunk as Buffer)
-    size += (chunk as Buffer).length
-  }
-  return { size, sha256: hash.digest('hex') }
 }
 
 async function readdirIfPresent(dir: string) {

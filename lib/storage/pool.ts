@@ -36,3 +36,12 @@ export async function mapWithConcurrency<T, R>(
   signal?.throwIfAborted()
   throw firstError!.error
 }
+
+/**
+ * Runs every task at once, with `mapWithConcurrency`'s guarantees: after the first failure the
+ * others' signal aborts, and the promise settles only once every task has. Tasks hand their
+ * results out themselves, so what the ones that succeeded opened can still be closed.
+ */
+export async function runConcurrently(tasks: readonly ((signal: AbortSignal) => Promise<unknown>)[], signal?: AbortSignal): Promise<void> {
+  await mapWithConcurrency(tasks, Math.max(1, tasks.length), (task, stop) => task(stop), signal)
+}

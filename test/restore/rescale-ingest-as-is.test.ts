@@ -2,7 +2,7 @@ import { statSync } from 'node:fs'
 import path from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { KeyGroupRange, ManualClock, RocksDB, type KeyedStateHandle } from '../../lib'
-import { contents, T0, useRescaleFixture } from './rescale-fixture'
+import { contents, keysOutsideRange, T0, useRescaleFixture } from './rescale-fixture'
 
 const fixture = useRescaleFixture()
 const MAX_PARALLELISM = 128
@@ -42,5 +42,33 @@ describe(`rescaled restore on RocksDB ${RocksDB.version} (${RocksDB.build})`, ()
     const linked = await linkedFrom(ingested, handles[1]!)
     if (asIs) expect(linked.map((file) => file.columnFamily)).toContain('value')
     else expect(linked).toEqual([])
+  })
+
+  it(`scale-out 2 → 3: the middle worker's other handle reaches beyond its range; its files are ${asIs ? 'ingested as they are and clipped with the base (range tombstones written after the ingestion)' : 'rewritten'}`, async () => {
+    const clock = new ManualClock(T0)
+    const handles = await fixture.workersCheckpoint(2, clock, { compact: true })
+    // [43, 85]: handles[1] ([64, 127]) is the base (22 key groups), handles[0] ([0, 63]) shares 21.
+    const range = KeyGroupRange.forOperator(MAX_PARALLELISM, 3, 1)
+    const other = handles[0]!
+    if (other.kind !== 'incremental') throw new Error('expected an incremental handle')
+    const storageInodes = new Set(await Promise.all(Object.values(other.sharedFiles).map(async (ref) => statSync(await fixture.storage().localPath(ref)).ino)))
+    const ingested = await fixture.backend({ maxParallelism: MAX_PARALLELISM, range, restoreFrom: handles, clock })
+    // At once, with no await: before the clip's compaction (started when open returned) rewrites them.
+    const linked = ingested.db.liveFiles().filter((file) => storageInodes.has(statSync(path.join(file.directory, file.name)).ino))
+    if (asIs) expect(linked.map((file) => file.columnFamily)).toContain('value')
+    else expect(linked).toEqual([])
+    const copied = await fixture.backend({ maxParallelism: MAX_PARALLELISM, range, restoreFrom: handles, clock, rescaleStrategy: 'copy' })
+    expect(contents(ingested)).toEqual(contents(copied))
+    expect(keysOutsideRange(ingested).outside).toBe(0)
+    // The clip's compaction rewrites what reached outside: afterwards no file holds a key of another worker.
+    await ingested.clipCompacted
+    expect(await linkedFrom(ingested, handles[0]!)).toEqual([])
+    expect(contents(ingested)).toEqual(contents(copied))
+    const prefix = (key: Buffer) => key.readUInt8(0)
+    for (const file of ingested.db.liveFiles()) {
+      if (file.columnFamily === 'default') continue
+      expect(range.contains(prefix(file.smallestKey))).toBe(true)
+      expect(range.contains(prefix(file.largestKey))).toBe(true)
+    }
   })
 })

@@ -55,12 +55,12 @@ describe('rescaled incremental restore: clipping, progress, abort and failure', 
     for (const ref of Object.values(handle.sharedFiles)) await fixture.storage().localPath(ref)
   })
 
-  it('reports progress after clipping the base and after each other handle, up to every key group', async () => {
+  it('reports progress after the base and after each other handle, up to every key group', async () => {
     const clock = new ManualClock(T0)
     const handles = await threeWorkers(clock)
     const reports: RestoreProgress[] = []
     const merged = await fixture.backend({ maxParallelism: MAX_PARALLELISM, restoreFrom: handles, clock, onRestoreProgress: (progress) => reports.push({ ...progress }) })
-    // The base (first of the largest overlaps), clipped: its key groups, no entry copied.
+    // The base (first of the largest overlaps): its key groups, no entry copied.
     expect(reports[0]).toEqual({ entries: 0, keyGroups: 43 })
     expect(reports.map((report) => report.keyGroups)).toEqual([43, 86, 128])
     expect(reports[2]!.entries).toBeGreaterThan(reports[1]!.entries)
@@ -96,7 +96,7 @@ describe('rescaled incremental restore: clipping, progress, abort and failure', 
   })
 
   for (const abortAt of [1, 2]) {
-    it(`aborted at progress report ${abortAt} (${abortAt === 1 ? 'after clipping' : 'after the first other handle'}): the new instance directory is gone, the storage unchanged`, async () => {
+    it(`aborted at progress report ${abortAt} (${abortAt === 1 ? 'after the base' : 'after the first other handle'}): the new instance directory is gone, the storage unchanged`, async () => {
       const clock = new ManualClock(T0)
       const handles = await threeWorkers(clock)
       const storageFiles = files(fixture.storageRoot())
@@ -119,6 +119,50 @@ describe('rescaled incremental restore: clipping, progress, abort and failure', 
       expect(files(fixture.storageRoot())).toEqual(storageFiles)
     })
   }
+
+  for (const abortAfter of [1, 3]) {
+    it(`aborted while the base and the other handles are fetched and hashed at once (at download ${abortAfter}): the new instance directory is gone, the storage unchanged`, async () => {
+      const clock = new ManualClock(T0)
+      const handles = await threeWorkers(clock)
+      const storageFiles = files(fixture.storageRoot())
+      const controller = new AbortController()
+      const storage = fixture.storage()
+      const download = storage.downloadFile.bind(storage)
+      let downloads = 0
+      storage.downloadFile = async (ref, localPath, options) => {
+        if (++downloads === abortAfter) controller.abort()
+        return download(ref, localPath, options)
+      }
+      try {
+        const instance = fixture.tempDir('aborted-fetch')
+        const open = fixture.backend({ maxParallelism: MAX_PARALLELISM, path: instance, range: new KeyGroupRange(0, 63), restoreFrom: handles, clock, signal: controller.signal })
+        await expect(open).rejects.toThrow(/abort/i)
+        expect(existsSync(instance)).toBe(false)
+        expect(files(fixture.storageRoot())).toEqual(storageFiles)
+      } finally {
+        storage.downloadFile = download
+      }
+    })
+  }
+
+  it('a corrupt file of the base fails while the other handles are fetched: an existing instance keeps its state, no work directory is left', async () => {
+    const clock = new ManualClock(T0)
+    const handles = await threeWorkers(clock)
+    const instance = fixture.tempDir('existing-base')
+    const existing = await fixture.backend({ maxParallelism: MAX_PARALLELISM, path: instance, clock })
+    existing.valueState('earlier', S.int32)
+    await fixture.close(existing)
+    // handles[0] ([0, 42]) is the base of [0, 63]: corrupt one of its SST files.
+    const [ref] = Object.values(handles[0]!.kind === 'incremental' ? handles[0]!.sharedFiles : {})
+    const file = await fixture.storage().localPath(ref!)
+    const fd = openSync(file, 'r+')
+    writeSync(fd, Buffer.from([0xff, 0xff, 0xff, 0xff]), 0, 4, 100)
+    closeSync(fd)
+    const open = fixture.backend({ maxParallelism: MAX_PARALLELISM, path: instance, range: new KeyGroupRange(0, 63), restoreFrom: handles, clock })
+    await expect(open).rejects.toBeInstanceOf(CorruptCheckpointError)
+    expect(await RocksDB.listColumnFamilies(instance)).toContain('earlier')
+    expect(readdirSync(instance)).not.toContain('keyed-state-work')
+  })
 
   it('a corrupt file of a handle other than the base fails before the old database is closed: an existing instance keeps its state', async () => {
     const clock = new ManualClock(T0)

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import { describe, expect, it } from 'vitest'
-import { mapWithConcurrency } from '../../lib/storage/pool'
+import { mapWithConcurrency, runConcurrently } from '../../lib/storage/pool'
 
 describe('mapWithConcurrency', () => {
   it('never runs more than the limit at once, and reaches it; results keep the input order', async () => {
@@ -59,5 +59,34 @@ describe('mapWithConcurrency', () => {
     for (const limit of [0, -1, 1.5, NaN]) {
       await expect(mapWithConcurrency([1], limit, async (i) => i)).rejects.toThrow(RangeError)
     }
+  })
+})
+
+describe('runConcurrently', () => {
+  it('runs every task at once; a failure aborts the others, which it awaits, then rejects with it', async () => {
+    let running = 0
+    let peak = 0
+    const settled: string[] = []
+    const failure = new Error('first')
+    const promise = runConcurrently([
+      async () => {
+        peak = Math.max(peak, ++running)
+        await sleep(5)
+        settled.push('failed')
+        throw failure
+      },
+      async (signal) => {
+        peak = Math.max(peak, ++running)
+        await sleep(10_000, undefined, { signal }).catch(() => undefined)
+        settled.push('aborted')
+      },
+      async () => {
+        peak = Math.max(peak, ++running)
+        settled.push('done')
+      },
+    ])
+    await expect(promise).rejects.toBe(failure)
+    expect(peak).toBe(3)
+    expect(settled.sort()).toEqual(['aborted', 'done', 'failed'])
   })
 })
