@@ -232,9 +232,11 @@ export class RocksDBTimerQueue<K, N> implements TimerQueue<K, N> {
    */
   private refill(partition: Partition, removed: string): void {
     const cache = partition.cache
+    // The key group's next timers, read as they come due: the working set, kept in the cache.
     const iterator = this.columnFamily.iterator({
       gt: this.codec.encodeOrderKey(partition.keyGroup, removed),
       lt: this.prefix(partition.keyGroup + 1),
+      fillCache: true,
     })
     try {
       const batch = iterator.nextBatch(Math.min(this.cacheSize, partition.size), SCAN_BYTES)
