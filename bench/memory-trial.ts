@@ -6,7 +6,7 @@
  * Sets `RocksDB.memoryBudget({ bytes: budgetMB })`, opens a KeyedStateBackend with one value
  * state and, sampling RSS and the budget's usage all along:
  *   - write:    <entries> × setCurrentKey + update (16-character keys, 100-byte values)
- *   - iterate:  one raw scan of the state's column family (nextBatch, fillCache on)
+ *   - iterate:  one raw scan of the state's column family (nextBatch, the iterator's default options)
  *   - snapshot: a full snapshot (BENCH_COMPRESSION, default snappy) into an FsCheckpointStorage
  * Prints one JSON line: the samples, each phase's duration and peaks, and the fixed overhead
  * (RSS right after open, when the budget holds nothing yet).

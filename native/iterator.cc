@@ -69,7 +69,8 @@ Napi::Object Iterator::Create(Napi::Env env, Database* db, FamilyUse family, con
   it->skipExpired_ = BoolOption(options, "skipExpired", false);
   it->ttlSeconds_ = family.family().ttlSeconds;
   rocksdb::ReadOptions read;
-  read.fill_cache = BoolOption(options, "fillCache", true);
+  // Off by default (abstract-level's default): a scan's blocks would evict the working set.
+  read.fill_cache = BoolOption(options, "fillCache", false);
   Napi::Value snapshot = options.Get("snapshot");
   if (Snapshot* s = db->SnapshotArg(snapshot)) it->snapshot_ = s->shared();
   // Checked after every option was read: a getter may have closed the database.

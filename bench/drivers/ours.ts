@@ -52,7 +52,7 @@ export function createOursDriver(name: string, wal: boolean): Driver {
       try {
         while (count < limit) {
           const entries = iterator.nextBatch(Math.min(batchSize, limit - count))
-          entries.forEach((_key, value) => visit(value))
+          entries.forEachValue(visit)
           count += entries.count
           if (entries.ended) break
         }

@@ -30,7 +30,14 @@ export interface IteratorOptions extends ReadOptions {
   lt?: Bytes
   lte?: Bytes
   reverse?: boolean
-  /** Whether blocks read by this iterator go into the block cache (default true). */
+  /**
+   * Whether the blocks this iterator reads from disk stay in the block cache (default false,
+   * abstract-level's default). Off, a scan reads through the cache without adding to it: a
+   * full scan (a snapshot, `getKeys`, counting entries) does not evict the blocks that point
+   * reads keep using, nor fill the memory budget's cache with blocks read once. Set it for a
+   * short range read again and again (map state's entries of the current key, timers of a key
+   * group), whose blocks are the working set.
+   */
   fillCache?: boolean
 }
 

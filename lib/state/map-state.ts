@@ -96,7 +96,8 @@ export class MapState<UK, UV, N = undefined> extends KeyedState<N> {
 
   /** @internal Entries whose keys start with `prefix` (a copy: the key builder's view changes). */
   private prefixIterator(prefix: Buffer) {
-    return this.cf.iterator({ gte: prefix, lt: prefixSuccessor(prefix), raw: this.meta.ttl.seconds > 0 })
+    // The current key's entries: a state read, whose blocks belong in the cache.
+    return this.cf.iterator({ gte: prefix, lt: prefixSuccessor(prefix), raw: this.meta.ttl.seconds > 0, fillCache: true })
   }
 
   /** @internal The visible entries of the current key and namespace: RocksDB key, value bytes, prefix length. */

@@ -194,7 +194,7 @@ export class RocksDBTimerQueue<K, N> implements TimerQueue<K, N> {
     try {
       while (!iterator.ended) {
         const timers: Timer<K, N>[] = []
-        iterator.nextBatch(1000, SCAN_BYTES).forEach((rocksKey) => timers.push(this.codec.decode(rocksKey)))
+        iterator.nextBatch(1000, SCAN_BYTES).forEachKey((rocksKey) => timers.push(this.codec.decode(rocksKey)))
         yield* timers
       }
     } finally {
@@ -232,13 +232,15 @@ export class RocksDBTimerQueue<K, N> implements TimerQueue<K, N> {
    */
   private refill(partition: Partition, removed: string): void {
     const cache = partition.cache
+    // The key group's next timers, read as they come due: the working set, kept in the cache.
     const iterator = this.columnFamily.iterator({
       gt: this.codec.encodeOrderKey(partition.keyGroup, removed),
       lt: this.prefix(partition.keyGroup + 1),
+      fillCache: true,
     })
     try {
       const batch = iterator.nextBatch(Math.min(this.cacheSize, partition.size), SCAN_BYTES)
-      batch.forEach((rocksKey) => cache.push(this.codec.orderKey(rocksKey)))
+      batch.forEachKey((rocksKey) => cache.push(this.codec.orderKey(rocksKey)))
     } finally {
       iterator.close()
     }
@@ -252,7 +254,7 @@ export class RocksDBTimerQueue<K, N> implements TimerQueue<K, N> {
     const iterator = this.columnFamily.iterator({ gte: this.prefix(start), lt: this.prefix(end + 1) })
     try {
       while (!iterator.ended) {
-        iterator.nextBatch(10_000, SCAN_BYTES).forEach((rocksKey) => {
+        iterator.nextBatch(10_000, SCAN_BYTES).forEachKey((rocksKey) => {
           const partition = this.partitions[this.codec.keyGroupOfEncoded(rocksKey) - start]!
           if (partition.cache.length < this.cacheSize) partition.cache.push(this.codec.orderKey(rocksKey))
           partition.size++

@@ -133,4 +133,26 @@ describe('Iterator', () => {
     expect(seen).toEqual(['aA', 'bB', 'cC'])
     await db.close()
   })
+
+  it('forEachKey and forEachValue visit what forEach does, one side each, as Buffers (raw values too)', async () => {
+    const { db, cf } = await letters()
+    cf.put('f', Buffer.alloc(0))
+    for (const raw of [false, true]) {
+      const batch = cf.iterator({ raw }).nextBatch(100)
+      const both: [Buffer, Buffer][] = []
+      batch.forEach((key, value) => both.push([key, value]))
+      const keys: Buffer[] = []
+      const values: Buffer[] = []
+      batch.forEachKey((key) => keys.push(key))
+      batch.forEachValue((value) => values.push(value))
+      expect(keys).toEqual(both.map(([key]) => key))
+      expect(values).toEqual(both.map(([, value]) => value))
+      expect(values.at(-1)!.length).toBe(raw ? 4 : 0)
+      for (const view of [...keys, ...values]) expect(Object.getPrototypeOf(view)).toBe(Buffer.prototype)
+    }
+    const empty = cf.iterator({ gt: 'z' }).nextBatch()
+    empty.forEachKey(() => expect.unreachable())
+    empty.forEachValue(() => expect.unreachable())
+    await db.close()
+  })
 })
