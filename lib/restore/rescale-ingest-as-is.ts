@@ -3,7 +3,7 @@ import path from 'node:path'
 import type { ColumnFamily } from '../native/column-family'
 import { RocksDB, type LiveFile } from '../native/rocksdb'
 import type { RestoreProgress, RestoreTarget } from './full-restore'
-import { holdsNothingInMemory } from './rescale-base'
+import { holdsNothingInMemory, keyRangeOf } from './rescale-base'
 
 /**
  * Ingests the SST files of column family `name` of an opened checkpoint into `cf` as they are,
@@ -11,8 +11,8 @@ import { holdsNothingInMemory } from './rescale-base'
  * at sequence number 0 with no deletions (what a bottommost compaction leaves: nothing in them can
  * shadow or be shadowed by the target's entries), the files overlap neither each other nor any
  * file of `cf`, and `cf` holds nothing in memory. Files holding no key of `bounds` are left out.
- * A file may also hold keys outside `bounds` (the checkpoint's range straddles the target's): as a
- * rescaling base's, they are hidden by the clip that must follow (`clipToKeyGroupRange`, after
+ * A file may also hold keys outside `bounds` where those lie outside the target's range too (the
+ * checkpoint's range straddles the target's): as a rescaling base's, they are hidden by the clip that must follow (`clipToKeyGroupRange`, after
  * every ingestion: its range tombstones then cover the ingested files too), and `reachesOutside`
  * says so (progress counts every entry of an ingested file, those the clip hides too). Returns undefined, having done nothing, when any of that does not hold: the caller
  * then exports the entries instead. Else returns which file of the target (by name) each ingested
@@ -29,7 +29,20 @@ export async function ingestFilesAsIs(
 ): Promise<{ files: Map<string, string>; reachesOutside: boolean } | undefined> {
   if (!RocksDB.canIngestDbGeneratedFiles) return undefined
   const files = source.liveFiles().filter((file) => file.columnFamily === name && file.largestKey.compare(bounds.gte) >= 0 && file.smallestKey.compare(bounds.lt) < 0)
-  const exact = files.every((file) => file.smallestSeqno === 0 && file.largestSeqno === 0 && file.deletions === 0)
+  // Beyond `bounds` but inside the target's range a file may hold keys its checkpoint hid (a
+  // clip's tombstones in a file of their own, the checkpoint taken before the clip compaction):
+  // only the target's clip hides what a file brings along, so only beyond the target's range.
+  const targetKeys = keyRangeOf(target.keyGroupRange, target.maxParallelism)
+  const clippedBelow = bounds.gte.equals(targetKeys.gte)
+  const clippedAbove = bounds.lt.equals(targetKeys.lt)
+  const exact = files.every(
+    (file) =>
+      file.smallestSeqno === 0 &&
+      file.largestSeqno === 0 &&
+      file.deletions === 0 &&
+      (clippedBelow || file.smallestKey.compare(bounds.gte) >= 0) &&
+      (clippedAbove || file.largestKey.compare(bounds.lt) < 0),
+  )
   const existing = target.db.liveFiles().filter((file) => file.columnFamily === cf.name)
   if (files.length === 0 || !exact || !holdsNothingInMemory(target.db, cf) || overlapping([...files, ...existing])) return undefined
   const reachesOutside = files.some((file) => file.smallestKey.compare(bounds.gte) < 0 || file.largestKey.compare(bounds.lt) >= 0)
