@@ -18,7 +18,7 @@ import { startIncrementalSnapshot } from './snapshot/incremental-snapshot'
 import type { SnapshotStateMeta } from './snapshot/state-snapshot-meta'
 import type { CheckpointStorage } from './storage/checkpoint-storage'
 import type { FileRef } from './storage/file-ref'
-import { claimInstanceDirectory, interruptedDatabase, type ClaimedDirectory } from './storage/instance-directory'
+import { claimInstanceDirectory, INSTANCE_DATABASE_OPTIONS, interruptedDatabase, type ClaimedDirectory } from './storage/instance-directory'
 import { lockInstance } from './storage/instance-lock'
 import type { NativeFileLock } from './native/binding'
 import { checkCheckpointId, checkJobId } from './storage/layout'
@@ -268,8 +268,6 @@ export class KeyedStateBackend<K> implements StateContext<K> {
     // would hold nothing worth guarding (the instance lock does) and only be created to be replaced.
     let db: RocksDB | undefined
     try {
-      // No WAL: the backend's durability is its checkpoint, and it starts from one (or from
-      // nothing) on every open, so a log of writes since would only cost time.
       if (!(directory.created && installed !== undefined)) db = await openInstanceDatabase(options.path, options.clock, handles.length > 0)
     } catch (error) {
       // Locked (by a user of the database outside this library): the directory is not this open's to remove.
@@ -985,7 +983,7 @@ async function lockClaimedDirectory(instancePath: string, directory: ClaimedDire
  * restore it is removed and opened anew; without, it is an InterruptedRestoreError saying how to recover.
  */
 async function openInstanceDatabase(instancePath: string, clock: ManualClock | undefined, restoring: boolean): Promise<RocksDB> {
-  const open = () => RocksDB.open(instancePath, { clock, wal: false })
+  const open = () => RocksDB.open(instancePath, { ...INSTANCE_DATABASE_OPTIONS, clock })
   try {
     return await open()
   } catch (error) {

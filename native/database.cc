@@ -20,7 +20,6 @@
 #include "list_ttl_compaction_filter.h"
 #include "memory_budget.h"
 #include "merge_operator.h"
-#include "open_defaults.h"
 #include "snapshot.h"
 #include "sst_writer.h"
 #include "ttl_value.h"
@@ -253,7 +252,7 @@ rocksdb::ColumnFamilyOptions Database::ColumnFamilyOptionsFor(int32_t ttlSeconds
     options.compaction_filter_factory = std::make_shared<ListTtlCompactionFilterFactory>(listTtl);
   }
   options.table_factory = tableFactory_;
-  options.write_buffer_size = kMaxWriteBufferBytes;
+  options.write_buffer_size = writeBufferBytes_;
   ApplyMemoryBudget(budget_, &options);
   options.table_properties_collector_factories.push_back(std::make_shared<LatestWriteTimeCollectorFactory>());
   // Point reads of keys that are on disk skip memtables that cannot hold them.
@@ -404,6 +403,14 @@ Napi::Value Database::Open(const Napi::CallbackInfo& info) {
   readOnly_ = work.readOnly;
   // On by default: a write acknowledged to JS survives the process (RocksDB's default, unsynced).
   writeOptions_.disableWAL = !BoolOption(options, "wal", true);
+  Napi::Value writeBuffer = options.Get("writeBufferBytes");
+  if (!writeBuffer.IsUndefined()) {
+    int64_t bytes = Int64Arg(writeBuffer, "writeBufferBytes");
+    if (bytes < int64_t(kMinWriteBufferBytes) || bytes > int64_t(kMaxWriteBufferBytes)) {
+      throw Napi::RangeError::New(env, "writeBufferBytes must be between 64 KiB and 1 GiB");
+    }
+    writeBufferBytes_ = size_t(bytes);
+  }
   work.options.listeners.push_back(backgroundErrors_);
 
   Napi::Value delimiter = options.Get("mergeDelimiter");

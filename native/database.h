@@ -14,6 +14,7 @@
 
 #include "background_error.h"
 #include "memory_budget.h"
+#include "open_defaults.h"
 #include "operation_gate.h"
 #include "read_pool.h"
 #include "resource.h"
@@ -168,6 +169,7 @@ class Database : public Napi::ObjectWrap<Database> {
   rocksdb::DBWithTTL* db_ = nullptr;
   rocksdb::DB* base_ = nullptr;
   bool readOnly_ = false;
+  size_t writeBufferBytes_ = kDefaultWriteBufferBytes;
   std::unique_ptr<rocksdb::Env> env_;  // owns the test-clock Env when one is used
   std::shared_ptr<rocksdb::SystemClock> clock_;
   std::shared_ptr<rocksdb::MergeOperator> mergeOperator_;

@@ -9,7 +9,6 @@
 #endif
 
 #include "args.h"
-#include "open_defaults.h"
 
 namespace rks {
 
@@ -17,7 +16,7 @@ static std::mutex budgetMutex;
 static MemoryBudget budget;
 
 // A column family's memtable is a quarter of the budget's write buffers, within 1 MiB and the
-// unbudgeted default (open_defaults.h): the write buffer manager flushes by the total. Every
+// database's own memtable size (`writeBufferBytes`): the write buffer manager flushes by the total. Every
 // family allocates its memtable's first arena block and its bloom filter
 // (memtable_prefix_bloom_size_ratio of the memtable) as soon as it exists, charged at once:
 // RocksDB's 1 MiB arena blocks made each empty family cost 1.25 MiB of the budget, so blocks
@@ -45,7 +44,7 @@ void ApplyMemoryBudget(const MemoryBudget& budget, rocksdb::DBOptions* db, rocks
 void ApplyMemoryBudget(const MemoryBudget& budget, rocksdb::ColumnFamilyOptions* family) {
   if (!budget.blockCache) return;
   size_t share = budget.writeBufferManager->buffer_size() / 4;
-  family->write_buffer_size = std::min(kMaxWriteBufferBytes, std::max(kMinWriteBuffer, share));
+  family->write_buffer_size = std::min(family->write_buffer_size, std::max(kMinWriteBuffer, share));
   family->arena_block_size = family->write_buffer_size / kArenaBlocksPerWriteBuffer;
 }
 

@@ -14,7 +14,10 @@ inline constexpr size_t kDefaultBlockCacheBytes = 128 << 20;
 // A memtable's skiplist is cheaper to insert into and search while it fits the CPU caches:
 // at 8 MiB instead of RocksDB's 64 MiB, batched writes ran 1.6-2.2x and single puts 1.6x
 // faster in bench/ceiling (300k and 1M keys), point reads and scans unchanged (2026-12-07).
-// LevelDB's default is 4 MiB. Also the largest memtable a memory budget gives a family.
-inline constexpr size_t kMaxWriteBufferBytes = 8 << 20;
+// LevelDB's default is 4 MiB. `writeBufferBytes` sets it per database (KeyedStateBackend keeps
+// RocksDB's 64 MiB); under a memory budget it is the most a family's share can be.
+inline constexpr size_t kDefaultWriteBufferBytes = 8 << 20;
+inline constexpr size_t kMinWriteBufferBytes = 64 << 10;  // what RocksDB sanitizes smaller sizes to
+inline constexpr size_t kMaxWriteBufferBytes = size_t(1) << 30;
 
 }  // namespace rks

@@ -111,7 +111,7 @@ class Store {
     rocksdb::ColumnFamilyOptions family;
     family.merge_operator = std::make_shared<rks::DelimitedAppendOperator>(',');
     family.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
-    family.write_buffer_size = rks::kMaxWriteBufferBytes;
+    family.write_buffer_size = rks::kDefaultWriteBufferBytes;
     family.table_properties_collector_factories.push_back(std::make_shared<rks::LatestWriteTimeCollectorFactory>());
     family.memtable_whole_key_filtering = true;
     family.memtable_prefix_bloom_size_ratio = 0.02;

@@ -7,7 +7,7 @@ import type { SnapshotMetadata } from '../snapshot/state-snapshot-meta'
 import { stateColumnFamilyOptions } from '../state/state-meta'
 import type { CheckpointStorage } from '../storage/checkpoint-storage'
 import { fsyncDirectory } from '../storage/atomic-file'
-import { CURRENT, isRocksDBFile } from '../storage/instance-directory'
+import { CURRENT, INSTANCE_DATABASE_OPTIONS, isRocksDBFile } from '../storage/instance-directory'
 import { fetchIncrementalCheckpoint } from './incremental-fetch'
 import type { RestoreTarget } from './full-restore'
 
@@ -67,8 +67,8 @@ export async function stageIncrementalRestore(
       if (names.includes(CURRENT)) await rename(path.join(staging, CURRENT), path.join(instance.path, CURRENT))
       await fsyncDirectory(instance.path)
       return RocksDB.open(instance.path, {
+        ...INSTANCE_DATABASE_OPTIONS,
         clock: instance.clock,
-        wal: false, // as the backend's own open: its durability is the checkpoint
         columnFamilies: metadata.states.map((state) => ({ name: state.name, ...stateColumnFamilyOptions(state.kind, state.ttl.seconds) })),
       })
     }

@@ -2,6 +2,7 @@ import fs from 'node:fs'
 import path from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { RocksDB } from '../../lib/native'
+import { writeBufferSizes } from '../helpers/rocksdb-options-file'
 import { useTempDirs } from '../helpers/temp-dir'
 
 const tempDir = useTempDirs()
@@ -10,24 +11,6 @@ const MiB = 1 << 20
 afterEach(() => {
   RocksDB.memoryBudget(null)
 })
-
-/** write_buffer_size of every column family, from the OPTIONS file RocksDB writes at open and at each family's creation. */
-function writeBufferSizes(dir: string): Record<string, number> {
-  const newest = fs
-    .readdirSync(dir)
-    .filter((name) => name.startsWith('OPTIONS-'))
-    .sort((a, b) => Number(a.slice(8)) - Number(b.slice(8)))
-    .at(-1)!
-  const sizes: Record<string, number> = {}
-  let family = ''
-  for (const line of fs.readFileSync(path.join(dir, newest), 'utf8').split('\n')) {
-    const section = /^\[CFOptions "(.*)"\]$/.exec(line)
-    if (section) family = section[1]!
-    const size = /^\s*write_buffer_size=(\d+)$/.exec(line)
-    if (size && family) sizes[family] = Number(size[1])
-  }
-  return sizes
-}
 
 describe('open defaults', () => {
   it('gives every column family an 8 MiB memtable without a memory budget (RocksDB 64 MiB ones wrote batches half as fast)', async () => {
@@ -56,5 +39,28 @@ describe('open defaults', () => {
     const other = await RocksDB.open(large)
     expect(writeBufferSizes(large)).toEqual({ default: 8 * MiB })
     await other.close()
+  })
+
+  it('takes writeBufferBytes for every family of the database, also as the cap of its budget share', async () => {
+    const dir = tempDir()
+    const db = await RocksDB.open(dir, { writeBufferBytes: 32 * MiB, columnFamilies: [{ name: 'listed' }] })
+    db.createColumnFamilySync('created')
+    expect(writeBufferSizes(dir)).toEqual({ default: 32 * MiB, listed: 32 * MiB, created: 32 * MiB })
+    await db.close()
+
+    RocksDB.memoryBudget({ bytes: 256 * MiB, writeBufferRatio: 0.5 })
+    const budgeted = tempDir()
+    const other = await RocksDB.open(budgeted, { writeBufferBytes: 64 * MiB })
+    expect(writeBufferSizes(budgeted)).toEqual({ default: 32 * MiB }) // a quarter of 128 MiB
+    await other.close()
+  })
+
+  it('refuses a writeBufferBytes outside 64 KiB..1 GiB or not an integer, before touching the disk', async () => {
+    for (const bad of [0, 1000, 2 ** 31, 1.5 * MiB + 0.5]) {
+      const dir = tempDir()
+      await expect(RocksDB.open(dir, { writeBufferBytes: bad })).rejects.toThrow(RangeError)
+      expect(fs.existsSync(path.join(dir, 'CURRENT'))).toBe(false)
+    }
+    await expect(RocksDB.open(tempDir(), { writeBufferBytes: '8' as unknown as number })).rejects.toThrow(TypeError)
   })
 })

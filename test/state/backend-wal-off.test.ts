@@ -2,6 +2,7 @@ import fs from 'node:fs'
 import path from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { KeyGroupRange, KeyedStateBackend, RocksDB, Serializers as S } from '../../lib'
+import { writeBufferSizes } from '../helpers/rocksdb-options-file'
 import { useTempDirs } from '../helpers/temp-dir'
 
 const tempDir = useTempDirs()
@@ -41,5 +42,15 @@ describe("the backend's durability is its checkpoint: its instances run with the
     for (let i = 0; i < 1000; i++) cf.put(`key-${i}`, VALUE)
     expect(walBytes(dir)).toBeGreaterThan(1000 * VALUE.length)
     await db.close()
+  })
+})
+
+describe("the backend's instances keep RocksDB's 64 MiB memtables", () => {
+  it('regression: they got the addon\'s 8 MiB ones, and incremental checkpoints uploaded about twice as much (level 0 compacted every 1-2 checkpoints instead of every 4)', async () => {
+    const dir = tempDir()
+    const backend = await KeyedStateBackend.open({ path: dir, keySerializer: S.string, maxParallelism: 128, keyGroupRange: new KeyGroupRange(0, 127) })
+    backend.valueState('v', S.string)
+    for (const size of Object.values(writeBufferSizes(dir))) expect(size).toBe(64 * 2 ** 20)
+    await backend.close()
   })
 })
