@@ -54,7 +54,8 @@ export function createDriver(): Driver {
       return result
     },
     async scan(batchSize, visit, limit = Infinity) {
-      const iterator = db!.iterator()
+      // Values only, as ours (forEachValue) and the ceiling read them: no key Buffers.
+      const iterator = db!.iterator({ keys: false })
       let count = 0
       try {
         while (count < limit) {

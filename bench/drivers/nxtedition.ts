@@ -93,7 +93,8 @@ export function createDriver(): Driver {
       return db!._getManySync(keys, EMPTY)
     },
     scan(batchSize, visit, limit = Infinity) {
-      const iterator = db!.iterator({ keys: true, values: true, keyEncoding: 'buffer', valueEncoding: 'buffer' })
+      // Values only, as ours (forEachValue) and the ceiling read them: no key Buffers.
+      const iterator = db!.iterator({ keys: false, values: true, keyEncoding: 'buffer', valueEncoding: 'buffer' })
       let count = 0
       try {
         while (count < limit) {
