@@ -178,7 +178,7 @@ export class RocksDB {
    * afterwards (also in worker threads). Without arguments returns the budget in force;
    * `null` removes it. The memtable share makes RocksDB flush, it does not stop writes: while
    * flushes lag behind sustained writes, each column family can hold two memtables of a quarter
-   * of the share (1 to 8 MiB) waiting to be flushed, so the cache's usage may exceed `bytes`
+   * of the share (1 MiB up to `writeBufferBytes`) waiting to be flushed, so the cache's usage may exceed `bytes`
    * (writes of 1M entries into 24 column families under a 16 MiB budget peaked at 38 MiB).
    * RocksDB's stalling write buffer manager would bound it, but can deadlock every writer of a
    * process whose memory sits in column families that no longer write. Any other option is a
