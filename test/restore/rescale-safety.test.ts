@@ -145,41 +145,27 @@ describe('rescaled incremental restore: clipping, progress, abort and failure', 
     })
   }
 
-  it('a corrupt file of the base fails while the other handles are fetched: an existing instance keeps its state, no work directory is left', async () => {
-    const clock = new ManualClock(T0)
-    const handles = await threeWorkers(clock)
-    const instance = fixture.tempDir('existing-base')
-    const existing = await fixture.backend({ maxParallelism: MAX_PARALLELISM, path: instance, clock })
-    existing.valueState('earlier', S.int32)
-    await fixture.close(existing)
-    // handles[0] ([0, 42]) is the base of [0, 63]: corrupt one of its SST files.
-    const [ref] = Object.values(handles[0]!.kind === 'incremental' ? handles[0]!.sharedFiles : {})
-    const file = await fixture.storage().localPath(ref!)
-    const fd = openSync(file, 'r+')
-    writeSync(fd, Buffer.from([0xff, 0xff, 0xff, 0xff]), 0, 4, 100)
-    closeSync(fd)
-    const open = fixture.backend({ maxParallelism: MAX_PARALLELISM, path: instance, range: new KeyGroupRange(0, 63), restoreFrom: handles, clock })
-    await expect(open).rejects.toBeInstanceOf(CorruptCheckpointError)
-    expect(await RocksDB.listColumnFamilies(instance)).toContain('earlier')
-    expect(readdirSync(instance)).not.toContain('keyed-state-work')
-  })
-
-  it('a corrupt file of a handle other than the base fails before the old database is closed: an existing instance keeps its state', async () => {
-    const clock = new ManualClock(T0)
-    const handles = await threeWorkers(clock)
-    const instance = fixture.tempDir('existing')
-    const existing = await fixture.backend({ maxParallelism: MAX_PARALLELISM, path: instance, clock })
-    existing.valueState('earlier', S.int32)
-    await fixture.close(existing)
-    // handles[1] shares 21 key groups with [0, 63], handles[0] is the base: corrupt one of handles[1]'s SST files.
-    const [ref] = Object.values(handles[1]!.kind === 'incremental' ? handles[1]!.sharedFiles : {})
-    const file = await fixture.storage().localPath(ref!)
-    const fd = openSync(file, 'r+')
-    writeSync(fd, Buffer.from([0xff, 0xff, 0xff, 0xff]), 0, 4, 100)
-    closeSync(fd)
-    const open = fixture.backend({ maxParallelism: MAX_PARALLELISM, path: instance, range: new KeyGroupRange(0, 63), restoreFrom: handles, clock })
-    await expect(open).rejects.toBeInstanceOf(CorruptCheckpointError)
-    expect(await RocksDB.listColumnFamilies(instance)).toContain('earlier')
-    expect(readdirSync(instance)).not.toContain('keyed-state-work')
-  })
+  // handles[0] ([0, 42]) is the base of [0, 63]; handles[1] shares 21 key groups with it.
+  for (const [which, what] of [
+    [0, 'the base fails while the other handles are fetched'],
+    [1, 'a handle other than the base fails before the old database is closed'],
+  ] as const) {
+    it(`a corrupt file of ${what}: an existing instance keeps its state, no work directory is left`, async () => {
+      const clock = new ManualClock(T0)
+      const handles = await threeWorkers(clock)
+      const instance = fixture.tempDir(`existing-${which}`)
+      const existing = await fixture.backend({ maxParallelism: MAX_PARALLELISM, path: instance, clock })
+      existing.valueState('earlier', S.int32)
+      await fixture.close(existing)
+      const [ref] = Object.values(handles[which]!.kind === 'incremental' ? handles[which]!.sharedFiles : {})
+      const file = await fixture.storage().localPath(ref!)
+      const fd = openSync(file, 'r+')
+      writeSync(fd, Buffer.from([0xff, 0xff, 0xff, 0xff]), 0, 4, 100)
+      closeSync(fd)
+      const open = fixture.backend({ maxParallelism: MAX_PARALLELISM, path: instance, range: new KeyGroupRange(0, 63), restoreFrom: handles, clock })
+      await expect(open).rejects.toBeInstanceOf(CorruptCheckpointError)
+      expect(await RocksDB.listColumnFamilies(instance)).toContain('earlier')
+      expect(readdirSync(instance)).not.toContain('keyed-state-work')
+    })
+  }
 })
