@@ -71,4 +71,19 @@ describe('keyed state reads fill the cache, full scans do not', () => {
     expect(usage() - before).toBeGreaterThan(4 << 20)
     await backend.close()
   })
+
+  it("a timer service's refills keep the key groups' next timers cached (as a map state's entries)", async () => {
+    const backend = await openBackend()
+    const usage = () => Number(backend.db.getProperty('rocksdb.block-cache-usage'))
+    const timers = backend.timerService<string>({ name: 'timers', namespaceSerializer: S.string, queue: 'rocksdb', cacheSize: 16, onTimer() {} })
+    for (let i = 0; i < ENTRIES; i++) {
+      backend.setCurrentKey(`user-${i}`)
+      timers.registerEventTimeTimer('window', i)
+    }
+    for (const cf of backend.db.columnFamilies()) await backend.db.flush(cf)
+    const before = usage()
+    timers.advanceWatermark(ENTRIES)
+    expect(usage() - before).toBeGreaterThan(1 << 20)
+    await backend.close()
+  })
 })
