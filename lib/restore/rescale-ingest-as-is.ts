@@ -12,12 +12,14 @@ import { holdsNothingInMemory, keyRangeOf } from './rescale-base'
  * shadow or be shadowed by the target's entries), the files overlap neither each other nor any
  * file of `cf`, and `cf` holds nothing in memory. Files holding no key of `bounds` are left out.
  * A file may also hold keys outside `bounds` where those lie outside the target's range too (the
- * checkpoint's range straddles the target's): as a rescaling base's, they are hidden by the clip that must follow (`clipToKeyGroupRange`, after
- * every ingestion: its range tombstones then cover the ingested files too), and `reachesOutside`
- * says so (progress counts every entry of an ingested file, those the clip hides too). Returns undefined, having done nothing, when any of that does not hold: the caller
- * then exports the entries instead. Else returns which file of the target (by name) each ingested
- * file became: the same file (RocksDB links it and, with no global sequence number to write,
- * never changes it), found by its inode; a file RocksDB had to copy is left out.
+ * checkpoint's range straddles the target's): as a rescaling base's, they are hidden by the clip
+ * that must follow (`clipToKeyGroupRange`, after every ingestion: its range tombstones then cover
+ * the ingested files too), and `reachesOutside` says so (progress counts every entry of an
+ * ingested file, those the clip hides too). Returns undefined, having done nothing, when any of
+ * that does not hold: the caller then exports the entries instead. Else returns which file of the
+ * target (by name) each ingested file became: the same file (RocksDB links it and, with no global
+ * sequence number to write, never changes it), found by its inode; a file RocksDB had to copy is
+ * left out.
  */
 export async function ingestFilesAsIs(
   target: RestoreTarget,
