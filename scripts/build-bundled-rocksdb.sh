@@ -35,7 +35,7 @@ PINS=(
   "zlib    zlib     zlib_1.3.dfsg+really1.3.1.orig.tar.gz      60dd315c07f616887caa029408308a018ace66e3d142726a97db164b3b8f69fb zlib-1.3.1"
 )
 # Bump when the build steps below change in a way the recipe string would not show.
-RECIPE_REVISION=2
+RECIPE_REVISION=3
 
 FORCE=0
 PRINT_DIR=0
@@ -255,8 +255,13 @@ done
 
 # ---- RocksDB ----
 # Compression libraries are named explicitly so that Debian's (non-PIC) ones can never be picked.
+# NPERF_CONTEXT / NIOSTATS_CONTEXT compile out RocksDB's per-thread perf and I/O counters, which
+# nothing here reads: in an addon loaded with dlopen every access to that thread-local state is a
+# __tls_get_addr call, and a point read makes dozens (get at 1M keys ran ~5% faster without them).
+ROCKSDB_CXX_DEFINES="-DNPERF_CONTEXT -DNIOSTATS_CONTEXT"
 run "$WORK/rocksdb-configure.log" cmake -S "$SRC_rocksdb" -B "$WORK/build-rocksdb" -G Ninja \
   -DCMAKE_BUILD_TYPE=Release -DPORTABLE=ON -DCMAKE_POSITION_INDEPENDENT_CODE=ON \
+  -DCMAKE_CXX_FLAGS="${CXXFLAGS:-} $ROCKSDB_CXX_DEFINES" \
   -DFAIL_ON_WARNINGS=OFF -DWITH_TESTS=OFF -DWITH_TOOLS=OFF -DWITH_BENCHMARK_TOOLS=OFF \
   -DWITH_CORE_TOOLS=OFF -DWITH_TRACE_TOOLS=OFF -DWITH_ALL_TESTS=OFF -DWITH_EXAMPLES=OFF -DWITH_BENCHMARK=OFF \
   -DWITH_GFLAGS=OFF -DROCKSDB_BUILD_SHARED=OFF -DUSE_RTTI=ON -DWITH_JNI=OFF \
@@ -273,6 +278,7 @@ step_done "rocksdb configure"
 # Guard the release/portable promises before spending minutes compiling.
 cc_db="$WORK/build-rocksdb/compile_commands.json"
 grep -q -- '-DNDEBUG' "$cc_db" || die "RocksDB compile flags lack -DNDEBUG"
+grep -q -- '-DNPERF_CONTEXT -DNIOSTATS_CONTEXT' "$cc_db" || die "RocksDB compile flags lack $ROCKSDB_CXX_DEFINES"
 ! grep -q -- '-march=native' "$cc_db" || die "RocksDB compile flags contain -march=native"
 grep -q -- '-DROCKSDB_USE_RTTI' "$cc_db" || die "RocksDB compile flags lack RTTI"
 ! grep -q -- '-fno-rtti' "$cc_db" || die "RocksDB compile flags contain -fno-rtti"
