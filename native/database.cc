@@ -10,6 +10,7 @@
 
 #include "addon.h"
 #include "args.h"
+#include "block_cache.h"
 #include "async.h"
 #include "clock.h"
 #include "errors.h"
@@ -425,7 +426,7 @@ Napi::Value Database::Open(const Napi::CallbackInfo& info) {
   if (budget_.blockCache) {
     ApplyMemoryBudget(budget_, &work.options, &table);
   } else {
-    table.block_cache = rocksdb::NewLRUCache(kDefaultBlockCacheBytes);
+    table.block_cache = NewBlockCache(kDefaultBlockCacheBytes);
   }
   tableFactory_.reset(rocksdb::NewBlockBasedTableFactory(table));
 

@@ -9,6 +9,7 @@
 #endif
 
 #include "args.h"
+#include "block_cache.h"
 
 namespace rks {
 
@@ -76,7 +77,7 @@ Napi::Value MemoryBudgetFunction(const Napi::CallbackInfo& info) {
     if (!(ratio > 0 && ratio < 1)) throw Napi::RangeError::New(env, "writeBufferRatio must be between 0 and 1");
     next.bytes = size_t(bytes);
     next.writeBufferRatio = ratio;
-    next.blockCache = rocksdb::NewLRUCache(next.bytes);
+    next.blockCache = NewBlockCache(next.bytes);
     next.writeBufferManager = std::make_shared<rocksdb::WriteBufferManager>(size_t(bytes * ratio), next.blockCache);
   }
   {

@@ -5,10 +5,9 @@
 //
 // The database is opened as native/database.cc opens it for RocksDB.open() with default options
 // (DBWithTTL, the default column family without TTL, the addon's merge operator, table properties
-// collector, block-based table with a 10-bit bloom filter and a 64 MiB LRU block cache, memtable
+// collector, block-based table with a 10-bit bloom filter and the addon's block cache (native/block_cache.h), memtable
 // bloom; WAL on, unsynced), and written as the addon writes: values stamped with the 4-byte write
 // time through the base DB. Keep it in step with database.cc's Open and ColumnFamilyOptionsFor.
-#include <rocksdb/cache.h>
 #include <rocksdb/filter_policy.h>
 #include <rocksdb/table.h>
 #include <rocksdb/utilities/db_ttl.h>
@@ -26,6 +25,7 @@
 #include <string>
 #include <vector>
 
+#include "../../native/block_cache.h"
 #include "../../native/info_log.h"
 #include "../../native/latest_write_time.h"
 #include "../../native/merge_operator.h"
@@ -107,7 +107,7 @@ class Store {
 
     rocksdb::BlockBasedTableOptions table;
     table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
-    table.block_cache = rocksdb::NewLRUCache(rks::kDefaultBlockCacheBytes);
+    table.block_cache = rks::NewBlockCache(rks::kDefaultBlockCacheBytes);
     rocksdb::ColumnFamilyOptions family;
     family.merge_operator = std::make_shared<rks::DelimitedAppendOperator>(',');
     family.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));

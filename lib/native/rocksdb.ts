@@ -173,7 +173,7 @@ export class RocksDB {
   }
 
   /**
-   * Sets the process-wide memory budget: one LRU block cache of `bytes`, with a share of
+   * Sets the process-wide memory budget: one block cache of `bytes`, with a share of
    * `writeBufferRatio` (default 0.5) for memtables, shared by every database opened
    * afterwards (also in worker threads). Without arguments returns the budget in force;
    * `null` removes it. The memtable share makes RocksDB flush, it does not stop writes: while
