@@ -1,5 +1,7 @@
 #include "memory_budget.h"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <mutex>
 
@@ -24,6 +26,13 @@ static MemoryBudget budget;
 // are 1/64 of the memtable here.
 static constexpr size_t kMinWriteBuffer = 1 << 20;
 static constexpr size_t kArenaBlocksPerWriteBuffer = 64;
+
+// A HyperClockCache allocates its slot table, about 3% of its capacity, as it is made (a 64 GiB
+// budget took 2 GiB at once): past the machine's memory that threw std::bad_alloc (2^53 bytes)
+// or would run the process out of memory.
+static double PhysicalMemoryBytes() {
+  return double(sysconf(_SC_PHYS_PAGES)) * double(sysconf(_SC_PAGESIZE));
+}
 
 void ApplyMemoryBudget(const MemoryBudget& budget, rocksdb::DBOptions* db, rocksdb::BlockBasedTableOptions* table) {
   if (!budget.blockCache) return;
@@ -74,6 +83,9 @@ Napi::Value MemoryBudgetFunction(const Napi::CallbackInfo& info) {
     Napi::Value ratioValue = options.Get("writeBufferRatio");
     double ratio = ratioValue.IsUndefined() ? 0.5 : ratioValue.ToNumber().DoubleValue();
     if (bytes < (1 << 20)) throw Napi::RangeError::New(env, "memory budget bytes must be at least 1 MiB");
+    if (bytes > PhysicalMemoryBytes()) {
+      throw Napi::RangeError::New(env, "memory budget bytes must be at most the machine's memory");
+    }
     if (!(ratio > 0 && ratio < 1)) throw Napi::RangeError::New(env, "writeBufferRatio must be between 0 and 1");
     next.bytes = size_t(bytes);
     next.writeBufferRatio = ratio;

@@ -1,4 +1,4 @@
-// One memory bound for every database in the process: a shared LRU block cache with a
+// One memory bound for every database in the process: a shared block cache (block_cache.h) with a
 // WriteBufferManager charged to it, so N instances in one container stay under one limit.
 // Everything RocksDB allocates per database that grows with the state or the number of column
 // families is charged to that cache too (ApplyMemoryBudget): memtables, index and filter blocks,

@@ -8,7 +8,8 @@ namespace rks {
 
 // RocksDB's own default (32 MiB) makes reads of a state larger than that mostly file reads:
 // random gets of 1M keys (~120 MB of SST) ran 1.2-1.5x faster with 128 MiB than with 64 MiB in
-// bench/ceiling (2026-12-07). Filled only as blocks are read; a memory budget replaces it.
+// bench/ceiling (2026-12-07). Filled as blocks are read, but for a HyperClockCache's slot table
+// (native/block_cache.h: 4 MiB of RSS per database at once); a memory budget replaces it.
 inline constexpr size_t kDefaultBlockCacheBytes = 128 << 20;
 
 // A memtable's skiplist is cheaper to insert into and search while it fits the CPU caches:

@@ -173,9 +173,9 @@ export class RocksDB {
   }
 
   /**
-   * Sets the process-wide memory budget: one block cache of `bytes`, with a share of
-   * `writeBufferRatio` (default 0.5) for memtables, shared by every database opened
-   * afterwards (also in worker threads). Without arguments returns the budget in force;
+   * Sets the process-wide memory budget: one block cache of `bytes` (from 1 MiB up to the
+   * machine's memory), with a share of `writeBufferRatio` (default 0.5) for memtables, shared by
+   * every database opened afterwards (also in worker threads). Without arguments returns the budget in force;
    * `null` removes it. The memtable share makes RocksDB flush, it does not stop writes: while
    * flushes lag behind sustained writes, each column family can hold two memtables of a quarter
    * of the share (1 MiB up to `writeBufferBytes`) waiting to be flushed, so the cache's usage may exceed `bytes`

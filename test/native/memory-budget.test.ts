@@ -69,8 +69,8 @@ describe('memory budget, measured by RocksDB', () => {
     for (const sample of samples) {
       // The cache is not strict (docs/guide.md): what it may evict stays within the budget, while
       // pinned entries can take it past: memtables awaiting a flush that lags behind the writes,
-      // and reservations of the write buffer manager that fill one of the cache's 32 shards past
-      // its 1/32 (the test asserted usage <= BUDGET and failed 2 runs in 3 on a busy machine,
+      // and reservations of the write buffer manager that fill one of an LRU cache's 32 shards
+      // past its 1/32 (the test asserted usage <= BUDGET and failed 2 runs in 3 on a busy machine,
       // by 20 KB to 3 MB).
       expect(sample.cacheUsage - sample.pinned).toBeLessThanOrEqual(BUDGET)
       // Memtables are charged to the cache: they are part of its usage, never beside it.
