@@ -11,6 +11,7 @@
       "target_name": "rocksdb_keyed_state",
       "sources": [
         "native/addon.cc",
+        "native/block_cache.cc",
         "native/checkpoint.cc",
         "native/clock.cc",
         "native/compression.cc",

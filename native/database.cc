@@ -429,7 +429,8 @@ Napi::Value Database::Open(const Napi::CallbackInfo& info) {
   if (budget_.blockCache) {
     ApplyMemoryBudget(budget_, &work.options, &table);
   } else {
-    table.block_cache = NewBlockCache(kDefaultBlockCacheBytes);
+    ownBlockCache_ = AcquireDefaultBlockCache();
+    table.block_cache = ownBlockCache_;
   }
   tableFactory_.reset(rocksdb::NewBlockBasedTableFactory(table));
 
@@ -571,6 +572,7 @@ rocksdb::Status Database::DestroyDb() {
   // The block cache goes with the database, not with this object, which V8 may collect much
   // later: a HyperClockCache's slot table is 4 MiB at once, and 500 open/close cycles held 2 GB.
   tableFactory_.reset();
+  ReleaseDefaultBlockCache(std::move(ownBlockCache_));
   budget_ = MemoryBudget();
   return status;
 }

@@ -174,6 +174,7 @@ class Database : public Napi::ObjectWrap<Database> {
   std::shared_ptr<rocksdb::SystemClock> clock_;
   std::shared_ptr<rocksdb::MergeOperator> mergeOperator_;
   std::shared_ptr<rocksdb::TableFactory> tableFactory_;
+  std::shared_ptr<rocksdb::Cache> ownBlockCache_;  // when not under a budget: back to the pool on close
   MemoryBudget budget_;  // the budget this database is under (empty when none)
   std::shared_ptr<BackgroundErrorListener> backgroundErrors_ = std::make_shared<BackgroundErrorListener>();
   std::vector<ColumnFamily> columnFamilies_;
