@@ -292,6 +292,17 @@ struct OpenWork : WorkBase {
   std::string ttlRefusal;  // set when a requested TTL does not fit: the database is closed again
 
   rocksdb::Status Execute() {
+    rocksdb::Status status = OpenInstance();
+    // Closed only now that OpenInstance's column family options, which hold the table factory
+    // and so the block cache, are gone: the pool takes back only a cache nothing else holds.
+    if (!status.ok() || !ttlRefusal.empty()) {
+      db->DestroyDb();
+      db->columnFamilies_.clear();
+    }
+    return status;
+  }
+
+  rocksdb::Status OpenInstance() {
     std::vector<std::string> existing;
     if (!rocksdb::DB::ListColumnFamilies(options, path, &existing).ok()) existing.clear();  // new directory
     std::vector<ColumnFamilyRequest> families;
@@ -331,10 +342,7 @@ struct OpenWork : WorkBase {
     // write times (Database::TtlRefusal), before any compaction could apply it.
     const std::vector<int32_t> noTtls(ttls.size(), 0);
     rocksdb::Status status = rocksdb::DBWithTTL::Open(options, path, descriptors, &handles, &opened, noTtls, readOnly);
-    if (!status.ok()) {
-      db->DestroyDb();
-      return status;
-    }
+    if (!status.ok()) return status;
     // Installed here, under the gate, so that an environment teardown racing this open
     // still finds and closes the instance.
     db->db_ = opened;
@@ -345,11 +353,7 @@ struct OpenWork : WorkBase {
     for (size_t i = 0; i < families.size(); ++i) {
       // A readOnly instance never compacts: its TTL only hides values from skipExpired reads.
       if (!readOnly) ttlRefusal = db->TtlRefusal(db->columnFamilies_[i], ttls[i]);
-      if (!ttlRefusal.empty()) {
-        db->DestroyDb();
-        db->columnFamilies_.clear();
-        return status;
-      }
+      if (!ttlRefusal.empty()) return status;
       if (ttls[i] > 0) opened->SetTtl(handles[i], ttls[i]);
     }
     return status;
