@@ -426,17 +426,7 @@ Napi::Value Database::Open(const Napi::CallbackInfo& info) {
   if (delimiterByte > 255) throw Napi::RangeError::New(env, "mergeDelimiter must be one byte (0-255)");
   mergeOperator_ = std::make_shared<DelimitedAppendOperator>(char(delimiterByte));
 
-  rocksdb::BlockBasedTableOptions table;
-  // Bloom filters: a point read touches only the files that may hold its key.
-  table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
-  if (BoolOption(options, "useMemoryBudget", true)) budget_ = CurrentMemoryBudget();
-  if (budget_.blockCache) {
-    ApplyMemoryBudget(budget_, &work.options, &table);
-  } else {
-    ownBlockCache_ = AcquireDefaultBlockCache();
-    table.block_cache = ownBlockCache_;
-  }
-  tableFactory_.reset(rocksdb::NewBlockBasedTableFactory(table));
+  bool useMemoryBudget = BoolOption(options, "useMemoryBudget", true);
 
   Napi::Value clock = options.Get("clock");
   if (!clock.IsUndefined()) {
@@ -463,6 +453,20 @@ Napi::Value Database::Open(const Napi::CallbackInfo& info) {
   }
   // An option getter may have called close(): then this object stays closed.
   if (state_ != State::kNew) ThrowClosed(env, "Database");
+
+  // Taken once no option can be refused: only an open that starts closes the instance and so
+  // gives a database's own cache back to the pool (block_cache.h).
+  rocksdb::BlockBasedTableOptions table;
+  // Bloom filters: a point read touches only the files that may hold its key.
+  table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
+  if (useMemoryBudget) budget_ = CurrentMemoryBudget();
+  if (budget_.blockCache) {
+    ApplyMemoryBudget(budget_, &work.options, &table);
+  } else {
+    ownBlockCache_ = AcquireDefaultBlockCache();
+    table.block_cache = ownBlockCache_;
+  }
+  tableFactory_.reset(rocksdb::NewBlockBasedTableFactory(table));
   state_ = State::kOpening;
   return RunAsync(env, this, Value(), "rocksdb-keyed-state:open", std::move(work));
 }
