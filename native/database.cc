@@ -462,6 +462,7 @@ Napi::Value Database::Open(const Napi::CallbackInfo& info) {
   if (useMemoryBudget) budget_ = CurrentMemoryBudget();
   if (budget_.blockCache) {
     ApplyMemoryBudget(budget_, &work.options, &table);
+    if (clock_) budget_.clocks->Keep(clock_);
   } else {
     ownBlockCache_ = AcquireDefaultBlockCache();
     table.block_cache = ownBlockCache_;

@@ -58,6 +58,11 @@ void ApplyMemoryBudget(const MemoryBudget& budget, rocksdb::ColumnFamilyOptions*
   family->arena_block_size = family->write_buffer_size / kArenaBlocksPerWriteBuffer;
 }
 
+void BudgetClocks::Keep(const std::shared_ptr<rocksdb::SystemClock>& clock) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (std::find(clocks_.begin(), clocks_.end(), clock) == clocks_.end()) clocks_.push_back(clock);
+}
+
 MemoryBudget CurrentMemoryBudget() {
   std::lock_guard<std::mutex> lock(budgetMutex);
   return budget;
@@ -91,6 +96,7 @@ Napi::Value MemoryBudgetFunction(const Napi::CallbackInfo& info) {
     next.writeBufferRatio = ratio;
     next.blockCache = NewBlockCache(next.bytes);
     next.writeBufferManager = std::make_shared<rocksdb::WriteBufferManager>(size_t(bytes * ratio), next.blockCache);
+    next.clocks = std::make_shared<BudgetClocks>();
   }
   {
     std::lock_guard<std::mutex> lock(budgetMutex);

@@ -8,18 +8,35 @@
 #include <napi.h>
 #include <rocksdb/cache.h>
 #include <rocksdb/options.h>
+#include <rocksdb/system_clock.h>
 #include <rocksdb/table.h>
 #include <rocksdb/write_buffer_manager.h>
 
 #include <memory>
+#include <mutex>
+#include <vector>
 
 namespace rks {
+
+// The clocks (ManualClock) of the databases opened under a budget, see MemoryBudget::clocks.
+class BudgetClocks {
+ public:
+  void Keep(const std::shared_ptr<rocksdb::SystemClock>& clock);
+
+ private:
+  std::mutex mutex_;
+  std::vector<std::shared_ptr<rocksdb::SystemClock>> clocks_;
+};
 
 struct MemoryBudget {
   std::shared_ptr<rocksdb::Cache> blockCache;
   std::shared_ptr<rocksdb::WriteBufferManager> writeBufferManager;
   size_t bytes = 0;
   double writeBufferRatio = 0;
+  // RocksDB keeps the collector of a cache's entry statistics in the cache, with the clock of the
+  // database that first collected them (getProperty, the periodic stats dump), and every database
+  // under the budget uses it after: a database's clock must outlive them all, not just its own.
+  std::shared_ptr<BudgetClocks> clocks;
 };
 
 // Puts a database being opened under `budget` (no-op when it is empty): the shared cache for
