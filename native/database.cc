@@ -455,19 +455,22 @@ Napi::Value Database::Open(const Napi::CallbackInfo& info) {
   if (state_ != State::kNew) ThrowClosed(env, "Database");
 
   // Taken once no option can be refused: only an open that starts closes the instance and so
-  // gives a database's own cache back to the pool (block_cache.h).
-  rocksdb::BlockBasedTableOptions table;
-  // Bloom filters: a point read touches only the files that may hold its key.
-  table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
-  if (useMemoryBudget) budget_ = CurrentMemoryBudget();
-  if (budget_.blockCache) {
-    ApplyMemoryBudget(budget_, &work.options, &table);
-    if (clock_) budget_.clocks->Keep(clock_);
-  } else {
-    ownBlockCache_ = AcquireDefaultBlockCache();
-    table.block_cache = ownBlockCache_;
+  // gives a database's own cache back to the pool (block_cache.h). The table options go before the
+  // open is queued: a copy of the cache left here still held it when a fast failed open closed.
+  {
+    rocksdb::BlockBasedTableOptions table;
+    // Bloom filters: a point read touches only the files that may hold its key.
+    table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
+    if (useMemoryBudget) budget_ = CurrentMemoryBudget();
+    if (budget_.blockCache) {
+      ApplyMemoryBudget(budget_, &work.options, &table);
+      if (clock_) budget_.clocks->Keep(clock_);
+    } else {
+      ownBlockCache_ = AcquireDefaultBlockCache();
+      table.block_cache = ownBlockCache_;
+    }
+    tableFactory_.reset(rocksdb::NewBlockBasedTableFactory(table));
   }
-  tableFactory_.reset(rocksdb::NewBlockBasedTableFactory(table));
   state_ = State::kOpening;
   return RunAsync(env, this, Value(), "rocksdb-keyed-state:open", std::move(work));
 }

@@ -26,9 +26,13 @@ describe('regression: a failed open kept the pooled block cache from the next op
   it('after an open of a directory another database holds', async () => {
     const dir = tempDir()
     const holder = await RocksDB.open(dir)
-    const pooled = await cacheOfAClosedDatabase()
-    await expect(RocksDB.open(dir)).rejects.toThrow(/lock/)
-    expect(await cacheOfAClosedDatabase()).toBe(pooled)
+    // Rounds: Database::Open's copy of the table options, destroyed after the open was queued,
+    // still held the cache in about 1 of 5 failed opens (on RocksDB 7.8, which fails faster).
+    for (let round = 0; round < 20; round++) {
+      const pooled = await cacheOfAClosedDatabase()
+      await expect(RocksDB.open(dir)).rejects.toThrow(/lock/)
+      expect(await cacheOfAClosedDatabase()).toBe(pooled)
+    }
     await holder.close()
   })
 
