@@ -61,6 +61,7 @@ export interface KeyedStateBackendOptions<K> {
    * replaced. Any other directory is refused (NotAnInstanceError) and never modified.
    */
   path: string
+  /** The keys' serializer: it must have `hashCode`, which decides each key's key group (as Flink's). */
   keySerializer: Serializer<K>
   /** Number of key groups, fixed for the life of the job (1 to 32768). */
   maxParallelism: number
@@ -86,6 +87,7 @@ export interface KeyedStateBackendOptions<K> {
   incremental?: boolean
   /** Cancels a restore; the failed open then leaves nothing it created behind. */
   signal?: AbortSignal
+  /** Called as a restore brings in key groups (after the base and after each handle when rescaling). */
   onRestoreProgress?: (progress: RestoreProgress) => void
   /**
    * How a restore from incremental handles of other key-group ranges (rescaling) brings in their
@@ -655,10 +657,12 @@ export class KeyedStateBackend<K> implements StateContext<K> {
     this.keyGroup = keyGroup
   }
 
+  /** The key set by `setCurrentKey` (a timer's key while `onTimer` runs); undefined before the first. */
   get currentKey(): K | undefined {
     return this.key
   }
 
+  /** The current key's key group; -1 before the first `setCurrentKey`. */
   get currentKeyGroup(): number {
     return this.keyGroup
   }
@@ -672,16 +676,25 @@ export class KeyedStateBackend<K> implements StateContext<K> {
   // ---------------------------------------------------------------------------------------
   // states
 
+  /**
+   * Registers (or, with the same settings, gets again) the state `name`: one value per key and
+   * namespace. A name is 1-200 characters of letters, digits, `_ . - :`, not starting with `_` and
+   * not `default` (TypeError). Another kind, serializer, or TTL on or off than the state already has
+   * is an IncompatibleStateError; so is another TTL setting for a state registered on this backend
+   * (a restored one takes the new TTL). The same rules hold for every state below.
+   */
   valueState<V, N = undefined>(name: string, valueSerializer: Serializer<V>, options: StateOptions<N> = {}): ValueState<V, N> {
     const binding = this.register(name, 'value', valueSerializer, undefined, options)
     return new ValueState(binding, valueSerializer)
   }
 
+  /** A list per key and namespace; `add` is one RocksDB merge, no read. With TTL each element expires on its own. */
   listState<V, N = undefined>(name: string, elementSerializer: Serializer<V>, options: StateOptions<N> = {}): ListState<V, N> {
     const binding = this.register(name, 'list', elementSerializer, undefined, options)
     return new ListState(binding, elementSerializer)
   }
 
+  /** A map per key and namespace, one RocksDB entry per user key (each with its own TTL). */
   mapState<UK, UV, N = undefined>(
     name: string,
     userKeySerializer: Serializer<UK>,
@@ -692,6 +705,7 @@ export class KeyedStateBackend<K> implements StateContext<K> {
     return new MapState(binding, userKeySerializer, valueSerializer)
   }
 
+  /** One value per key and namespace that `add` folds new values into with `reduce(accumulated, value)`. */
   reducingState<V, N = undefined>(
     name: string,
     valueSerializer: Serializer<V>,
@@ -703,6 +717,7 @@ export class KeyedStateBackend<K> implements StateContext<K> {
     return new ReducingState(binding, valueSerializer, reduce)
   }
 
+  /** One accumulator per key and namespace (`accumulatorSerializer` stores it); `add` and `get` go through `aggregate`. */
   aggregatingState<IN, ACC, OUT, N = undefined>(
     name: string,
     accumulatorSerializer: Serializer<ACC>,
@@ -806,6 +821,7 @@ export class KeyedStateBackend<K> implements StateContext<K> {
   // ---------------------------------------------------------------------------------------
   // lifetime
 
+  /** True from the moment `close()` is called. */
   get isClosed(): boolean {
     return this.closed
   }

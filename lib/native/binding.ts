@@ -25,9 +25,11 @@ export interface NativeSnapshot {
   sequenceNumber(): number
 }
 
+/** What `SstWriter.finish()` wrote. */
 export interface NativeSstFileInfo {
   path: string
   entries: number
+  /** Bytes on disk. */
   fileSize: number
   smallestKey: Buffer
   largestKey: Buffer
@@ -41,18 +43,23 @@ export interface NativeSstWriter {
   close(): void
 }
 
+/** One SST file of the database, as RocksDB's `GetLiveFilesMetaData` describes it. */
 export interface NativeLiveFile {
+  /** The file's name, e.g. `000012.sst`. */
   name: string
   directory: string
   fileNumber: number
   columnFamily: string
+  /** The LSM level (0 = flushed from a memtable, not yet compacted). */
   level: number
+  /** Bytes on disk. */
   size: number
   smallestKey: Buffer
   largestKey: Buffer
   smallestSeqno: number
   largestSeqno: number
   entries: number
+  /** Deletion entries (tombstones) among `entries`. */
   deletions: number
 }
 
@@ -140,9 +147,13 @@ export interface NativeManualClock {
   now(): number
 }
 
+/** The process-wide memory budget in force (`RocksDB.memoryBudget()`). */
 export interface NativeMemoryBudget {
+  /** The shared block cache's capacity. */
   bytes: number
+  /** The share of `bytes` past which memtables are flushed. */
   writeBufferRatio: number
+  /** Bytes charged to the cache now: blocks, memtables, index and filter blocks, table readers. */
   usage: number
 }
 

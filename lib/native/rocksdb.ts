@@ -31,8 +31,14 @@ export interface ColumnFamilyOptions {
 export interface OpenOptions {
   /** Column families to open or create. Existing ones not listed are opened without TTL. */
   columnFamilies?: ColumnFamilyOptions[]
+  /** Create the database when `path` holds none (default true). */
   createIfMissing?: boolean
+  /** Refuse a `path` that already holds a database (default false). */
   errorIfExists?: boolean
+  /**
+   * Only read (default false): every call that would change the database is a RocksDBError with
+   * code `NotSupported`, so it can be opened beside the process writing it.
+   */
   readOnly?: boolean
   /**
    * Write-ahead log (default on, unsynced as RocksDB's default): every acknowledged write
@@ -57,8 +63,8 @@ export interface OpenOptions {
   useMemoryBudget?: boolean
 }
 
-export type LiveFile = NativeLiveFile
-export type MemoryBudget = NativeMemoryBudget
+// Re-exported under their public names, so the API reference shows their fields.
+export type { NativeLiveFile as LiveFile, NativeMemoryBudget as MemoryBudget } from './binding'
 
 const OPEN_OPTION_NAMES: ReadonlySet<string> = new Set([
   'columnFamilies',
@@ -152,6 +158,10 @@ export class RocksDB {
     this.reads = new ReadPool(native)
   }
 
+  /**
+   * Opens (by default creating) the database at `path` with the listed column families. Unknown
+   * options are a TypeError; a directory another instance holds is a LockedError.
+   */
   static async open(path: string, options: OpenOptions = {}): Promise<RocksDB> {
     if (typeof path !== 'string' || path === '') throw new TypeError('path must be a non-empty string')
     checkOpenOptions(options)
@@ -184,7 +194,7 @@ export class RocksDB {
    * process whose memory sits in column families that no longer write. Any other option is a
    * TypeError, and leaves the budget as it was.
    */
-  static memoryBudget(options?: { bytes: number; writeBufferRatio?: number } | null): MemoryBudget | null {
+  static memoryBudget(options?: { bytes: number; writeBufferRatio?: number } | null): NativeMemoryBudget | null {
     if (options !== undefined && options !== null) checkOptionNames(options, MEMORY_BUDGET_OPTION_NAMES)
     return binding.memoryBudget(options)
   }
@@ -293,7 +303,7 @@ export class RocksDB {
   }
 
   /** The SST files of the database with their column family, level, key range and sizes. */
-  liveFiles(): LiveFile[] {
+  liveFiles(): NativeLiveFile[] {
     return this.native.liveFiles()
   }
 

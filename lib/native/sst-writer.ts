@@ -2,7 +2,8 @@ import type { NativeSstFileInfo, NativeSstWriter } from './binding'
 import { toBytes, type Bytes } from './bytes'
 import type { EntryBatch } from './entry-batch'
 
-export type SstFileInfo = NativeSstFileInfo
+// Re-exported under its public name, so the API reference shows its fields.
+export type { NativeSstFileInfo as SstFileInfo } from './binding'
 
 /**
  * Writes entries in strictly increasing key order into an SST file for
@@ -32,7 +33,7 @@ export class SstWriter {
   }
 
   /** Completes the file (off the event loop). An empty file is an error (InvalidArgument). */
-  async finish(): Promise<SstFileInfo> {
+  async finish(): Promise<NativeSstFileInfo> {
     return this.native.finish()
   }
 

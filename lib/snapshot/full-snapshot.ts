@@ -33,11 +33,14 @@ export interface SnapshotOptions {
    */
   type?: 'full' | 'savepoint'
   /**
-   * Full snapshots only (default 'none'). On an incremental checkpoint it is an
-   * UnsupportedOptionError: those upload RocksDB's SST files as they are.
+   * Full snapshots only: `'none'` (default), `'deflate'`, `'snappy'` or `'zstd'`, per key group.
+   * On an incremental checkpoint it is an UnsupportedOptionError: those upload RocksDB's SST files
+   * as they are.
    */
   compression?: Compression
+  /** Cancels the snapshot: it rejects with the signal's reason and removes what it wrote. */
   signal?: AbortSignal
+  /** Called as the snapshot writes or uploads, with running totals. */
   onProgress?: (progress: SnapshotProgress) => void
 }
 
