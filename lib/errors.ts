@@ -22,7 +22,10 @@ export class KeyedStateError extends Error {
  */
 export class RocksDBError extends KeyedStateError {}
 
-/** The instance directory is locked by another open instance (RocksDB's LOCK file). */
+/**
+ * The directory is held by another open instance: a backend's instance lock (`KEYED_STATE_LOCK`)
+ * or RocksDB's own `LOCK` file, in this process or another.
+ */
 export class LockedError extends RocksDBError {
   constructor(message: string) {
     super('Locked', message)
@@ -64,7 +67,7 @@ export class OperationInProgressError extends KeyedStateError {
   }
 }
 
-/** A column family name that the database does not have. */
+/** A column family the database does not have, or one dropped since (also inside a batch written after the drop). */
 export class ColumnFamilyNotFoundError extends KeyedStateError {
   constructor(message: string) {
     super('ColumnFamilyNotFound', message)
