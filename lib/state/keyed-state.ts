@@ -27,6 +27,7 @@ const WRITE_TIME_BYTES = 4
  * refreshed; a live one is written again under `update: 'onReadAndWrite'`, which restamps it.
  */
 export abstract class KeyedState<N> {
+  /** How the state is registered: name, kind, serializer ids and TTL, as snapshots record it. */
   readonly meta: StateMeta
   /** @internal */
   protected readonly context: StateContext<unknown>
@@ -51,14 +52,17 @@ export abstract class KeyedState<N> {
     this.refreshOnRead = meta.ttl.seconds > 0 && meta.ttl.update === 'onReadAndWrite'
   }
 
+  /** The state's name (also its column family's). */
   get name(): string {
     return this.meta.name
   }
 
+  /** The TTL settings in force, defaults filled in (`seconds: 0`: no TTL). */
   get ttl(): ResolvedTtl {
     return this.meta.ttl
   }
 
+  /** The namespace set by `setCurrentNamespace`, else the state's `defaultNamespace`. */
   get currentNamespace(): N {
     return this.namespace
   }

@@ -46,6 +46,7 @@ export class ListState<V, N = undefined> extends KeyedState<N> {
     return values
   }
 
+  /** Appends `value`, stamped with the time of the add: one RocksDB merge, no read. */
   add(value: V): void {
     const out = this.context.valueWriter
     out.reset()
@@ -53,6 +54,7 @@ export class ListState<V, N = undefined> extends KeyedState<N> {
     this.cf.merge(this.currentKey(), out.view())
   }
 
+  /** Appends every value (one merge); an empty iterable changes nothing. */
   addAll(values: Iterable<V>): void {
     const records = this.encodeList(values)
     if (records !== undefined) this.cf.merge(this.currentKey(), records)

@@ -20,6 +20,7 @@ export class MapState<UK, UV, N = undefined> extends KeyedState<N> {
     super(binding)
   }
 
+  /** The value of `userKey` in the current key's map, or undefined when it has none. */
   get(userKey: UK): UV | undefined {
     const bytes = this.readBytes(this.entryKey(userKey))
     return bytes === undefined ? undefined : this.decode(this.valueSerializer, bytes)
@@ -30,15 +31,18 @@ export class MapState<UK, UV, N = undefined> extends KeyedState<N> {
     return this.readBytes(this.entryKey(userKey)) !== undefined
   }
 
+  /** Sets `userKey`'s value (its TTL counts from now); no read. */
   put(userKey: UK, value: UV): void {
     const key = this.entryKey(userKey)
     this.cf.put(key, this.encode(this.valueSerializer, value))
   }
 
+  /** `put` of every entry. */
   putAll(entries: Iterable<readonly [UK, UV]> | Map<UK, UV>): void {
     for (const [userKey, value] of entries) this.put(userKey, value)
   }
 
+  /** Deletes `userKey`'s entry; no read. */
   remove(userKey: UK): void {
     this.cf.delete(this.entryKey(userKey))
   }
@@ -71,14 +75,17 @@ export class MapState<UK, UV, N = undefined> extends KeyedState<N> {
     }
   }
 
+  /** The user keys of `entries()`. */
   *keys(): Generator<UK> {
     for (const [userKey] of this.entries()) yield userKey
   }
 
+  /** The values of `entries()`. */
   *values(): Generator<UV> {
     for (const [, value] of this.entries()) yield value
   }
 
+  /** `entries()`. */
   [Symbol.iterator](): Generator<[UK, UV]> {
     return this.entries()
   }

@@ -12,11 +12,13 @@ export class ReducingState<V, N = undefined> extends KeyedState<N> {
     super(binding)
   }
 
+  /** The current key's reduced value, or undefined when it has none. */
   get(): V | undefined {
     const bytes = this.readBytes(this.currentKey())
     return bytes === undefined ? undefined : this.decode(this.valueSerializer, bytes)
   }
 
+  /** Folds `value` into the current key's value (or stores it as the first): one read, one write. */
   add(value: V): void {
     const key = this.currentKey()
     const stored = this.readAccumulator(key)
