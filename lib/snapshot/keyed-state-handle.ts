@@ -25,17 +25,17 @@ export interface FullKeyedStateHandle {
   keyGroupRange: KeyGroupRangeJSON
   keyGroupOffsets: number[]
   stream: FileRef
-  /** SHA-256 (hex) of the other fields, see `handleChecksum`. */
+  /** SHA-256 (hex) of the other fields, in the order docs/format.md gives. */
   checksum: string
 }
 
 /**
- * An incremental checkpoint of one backend (DESIGN §6): the files of a RocksDB checkpoint plus the
+ * An incremental checkpoint of one backend (docs/format.md, "Incremental handle"): the files of a RocksDB checkpoint plus the
  * state metadata. `sharedFiles` maps each SST file's local name to where it is stored; SST files
  * are immutable, so later checkpoints of the same backend reference them instead of uploading
  * them again (their keys then name the checkpoint that uploaded them). `privateFiles` (MANIFEST,
- * CURRENT, OPTIONS, ...) belong to this checkpoint alone. `metadata` holds the same snapshot
- * metadata a full stream's header holds (see incremental-metadata.ts).
+ * CURRENT, OPTIONS where RocksDB wrote one, ...) belong to this checkpoint alone. `metadata` holds
+ * the same snapshot metadata a full stream's header holds.
  */
 export interface IncrementalKeyedStateHandle {
   kind: 'incremental'
@@ -51,6 +51,7 @@ export interface IncrementalKeyedStateHandle {
   checksum: string
 }
 
+/** What `snapshot()` returns: a full or an incremental handle (`kind`). */
 export type KeyedStateHandle = FullKeyedStateHandle | IncrementalKeyedStateHandle
 
 /** `Omit` of each member of a union. */
