@@ -4,8 +4,8 @@ import { ElementCursor, writeElement, writeRestamped } from './timestamped-list'
 import { isExpired } from './ttl-config'
 
 /**
- * A list per (key, namespace), stored as timestamped element records (see
- * timestamped-list.ts). `add` appends through RocksDB merge without reading the list, the
+ * A list per (key, namespace), stored as timestamped element records (docs/format.md,
+ * "Values"). `add` appends through RocksDB merge without reading the list, the
  * element stamped with the time of the add. With TTL every element expires on its own, as
  * in Flink's TtlListState: `get` leaves out expired elements under `neverReturnExpired`,
  * clears the list when every element has expired, and under `onReadAndWrite` writes the live

@@ -38,7 +38,7 @@ export interface JobCheckpoint {
  *
  * Shared files (incremental checkpoints). A file may be referenced by the handles of many
  * checkpoints: an incremental checkpoint references the SST files an earlier one uploaded (keys
- * under `shared/<backendId>/`, see layout.ts) instead of uploading them again. Every
+ * under `shared/<backendId>/`, see docs/format.md) instead of uploading them again. Every
  * implementation keeps this contract, stated in keys and handles only, never in paths:
  * - A reference is any `FileRef` (an object with `key`, `size` and `sha256`) anywhere inside a
  *   handle given to `completeCheckpoint` (`collectFileRefs` finds them); the storage needs no

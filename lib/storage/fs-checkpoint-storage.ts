@@ -30,8 +30,8 @@ const STORED_FILE_MODE = 0o444
 const CANNOT_LINK = new Set(['EXDEV', 'EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'EMLINK'])
 
 /**
- * Checkpoint storage in a directory (local disk or a network mount), laid out as `layout.ts`
- * says: a key is a path below the root. Every write goes to a temporary dot-name beside its target
+ * Checkpoint storage in a directory (local disk or a network mount), laid out as docs/format.md
+ * ("Storage layout") says: a key is a path below the root. Every write goes to a temporary dot-name beside its target
  * (which no key can name, and `list` never shows), is fsynced and renamed into place, and the
  * directory fsynced. Keys resolving outside the root, through `..` or symlinks, are refused. The
  * root must not contain symlinks leading out of it; to put checkpoints on another disk, point the

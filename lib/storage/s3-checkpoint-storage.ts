@@ -119,7 +119,7 @@ function loadSdk(): Promise<Sdk> {
 }
 
 /**
- * Checkpoint storage in an S3 bucket or any S3-compatible store, laid out as `layout.ts` says: key
+ * Checkpoint storage in an S3 bucket or any S3-compatible store, laid out as docs/format.md says: key
  * `k` is object `<prefix>/k`. S3 writes are atomic (an object appears whole when its PUT or
  * multipart upload completes), so there are no temporary objects; a job checkpoint counts once its
  * manifest object is written, after every file it references. Each upload is hashed while it
