@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <climits>
 #include <cstring>
+#include <filesystem>
 
 #include <rocksdb/convenience.h>
 #include <rocksdb/filter_policy.h>
@@ -332,8 +333,13 @@ struct OpenWork : WorkBase {
       ttls.push_back(listTtls.back() ? 0 : family.ttlSeconds);
     }
     if (!readOnly) {
-      // The LOG's directory must exist before the database opens (and creates it).
-      if (options.create_if_missing) rocksdb::Env::Default()->CreateDirIfMissing(path);
+      // The LOG's directory must exist before the database opens. RocksDB makes only the last
+      // directory of the path: createIfMissing makes all of it, as classic-level's does. A failure
+      // here is left to the open, which reports it.
+      if (options.create_if_missing) {
+        std::error_code ignored;
+        std::filesystem::create_directories(path, ignored);
+      }
       options.info_log = std::make_shared<TolerantInfoLog>(path);
     }
     std::vector<rocksdb::ColumnFamilyHandle*> handles;

@@ -31,7 +31,7 @@ export interface ColumnFamilyOptions {
 export interface OpenOptions {
   /** Column families to open or create. Existing ones not listed are opened without TTL. */
   columnFamilies?: ColumnFamilyOptions[]
-  /** Create the database when `path` holds none (default true). */
+  /** Create the database, and the missing directories of `path`, when `path` holds none (default true). */
   createIfMissing?: boolean
   /** Refuse a `path` that already holds a database (default false). */
   errorIfExists?: boolean
@@ -287,8 +287,9 @@ export class RocksDB {
   }
 
   /**
-   * Writes a consistent copy of the database into `directory` (which must not exist):
-   * SST files are hard-linked, the rest copied. Memtables are flushed first.
+   * Writes a consistent copy of the database into `directory` (which must not exist; missing
+   * parent directories are created): SST files are hard-linked, the rest copied. Memtables are
+   * flushed first.
    */
   async checkpoint(directory: string): Promise<{ directory: string; sequenceNumber: number }> {
     return this.native.checkpoint(directory)
