@@ -21,6 +21,7 @@
         "native/file_lock.cc",
         "native/iterator.cc",
         "native/memory_budget.cc",
+        "native/options_file_objects.cc",
         "native/snapshot.cc",
         "native/snapshot_stream.cc",
         "native/snappy_codec.cc",

@@ -17,6 +17,7 @@
 #include "ingest_features.h"
 #include "iterator.h"
 #include "memory_budget.h"
+#include "options_file_objects.h"
 #include "snapshot.h"
 #include "snapshot_stream.h"
 #include "snappy_codec.h"
@@ -75,6 +76,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   // Runs before the environment's remaining objects are finalized, so every DB is closed
   // while its iterators and snapshots can still be released in order, and then the file locks.
   napi_add_env_cleanup_hook(env, CloseOpenDatabases, data);
+  RegisterOptionsFileObjects();
 
   Napi::Function iterator = Iterator::Init(env);
   Napi::Function snapshot = Snapshot::Init(env);
