@@ -22,6 +22,7 @@
 #include "list_ttl_compaction_filter.h"
 #include "memory_budget.h"
 #include "merge_operator.h"
+#include "options_file_objects.h"
 #include "snapshot.h"
 #include "sst_writer.h"
 #include "ttl_value.h"
@@ -349,6 +350,7 @@ struct OpenWork : WorkBase {
     const std::vector<int32_t> noTtls(ttls.size(), 0);
     rocksdb::Status status = rocksdb::DBWithTTL::Open(options, path, descriptors, &handles, &opened, noTtls, readOnly);
     if (!status.ok()) return status;
+    if (!readOnly) RemoveStaleOptionsTempFiles(path);
     // Installed here, under the gate, so that an environment teardown racing this open
     // still finds and closes the instance.
     db->db_ = opened;
