@@ -22,6 +22,7 @@
         "native/iterator.cc",
         "native/memory_budget.cc",
         "native/options_file_objects.cc",
+        "native/parent_directories.cc",
         "native/snapshot.cc",
         "native/snapshot_stream.cc",
         "native/snappy_codec.cc",

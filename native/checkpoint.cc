@@ -1,7 +1,5 @@
 // Database methods that work on files: checkpoints, live-file metadata, ingestion and
 // dropping whole files in a key range.
-#include <filesystem>
-
 #include <rocksdb/convenience.h>
 #include <rocksdb/metadata.h>
 #include <rocksdb/sst_file_reader.h>
@@ -13,6 +11,7 @@
 #include "errors.h"
 #include "ingest_features.h"
 #include "latest_write_time.h"
+#include "parent_directories.h"
 
 namespace rks {
 
@@ -23,13 +22,11 @@ struct CheckpointWork : WorkBase {
   std::string directory;
   uint64_t sequenceNumber = 0;
   rocksdb::Status Execute() {
-    rocksdb::Checkpoint* checkpoint = nullptr;
-    rocksdb::Status status = rocksdb::Checkpoint::Create(db->ttlDb(), &checkpoint);
+    rocksdb::Status status = MakeParentDirectories(directory);
     if (!status.ok()) return status;
-    // RocksDB makes only the target directory itself (it must not exist): its parents too here.
-    std::filesystem::path target(directory);
-    std::error_code ignored;  // a parent that cannot be made fails the checkpoint, which says so
-    std::filesystem::create_directories((target.has_filename() ? target : target.parent_path()).parent_path(), ignored);
+    rocksdb::Checkpoint* checkpoint = nullptr;
+    status = rocksdb::Checkpoint::Create(db->ttlDb(), &checkpoint);
+    if (!status.ok()) return status;
     // log_size_for_flush = 0: flush memtables first; with the WAL off they hold unwritten data.
     status = checkpoint->CreateCheckpoint(directory, 0, &sequenceNumber);
     delete checkpoint;

@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <climits>
 #include <cstring>
-#include <filesystem>
 
 #include <rocksdb/convenience.h>
 #include <rocksdb/filter_policy.h>
@@ -22,6 +21,8 @@
 #include "list_ttl_compaction_filter.h"
 #include "memory_budget.h"
 #include "merge_operator.h"
+#include "options_file_objects.h"
+#include "parent_directories.h"
 #include "snapshot.h"
 #include "sst_writer.h"
 #include "ttl_value.h"
@@ -333,12 +334,12 @@ struct OpenWork : WorkBase {
       ttls.push_back(listTtls.back() ? 0 : family.ttlSeconds);
     }
     if (!readOnly) {
-      // The LOG's directory must exist before the database opens. RocksDB makes only the last
-      // directory of the path: createIfMissing makes all of it, as classic-level's does. A failure
-      // here is left to the open, which reports it.
+      // The LOG's directory must exist before the database opens (and creates it); createIfMissing
+      // makes the missing directories above it too.
       if (options.create_if_missing) {
-        std::error_code ignored;
-        std::filesystem::create_directories(path, ignored);
+        rocksdb::Status made = MakeParentDirectories(path);
+        if (!made.ok()) return made;
+        rocksdb::Env::Default()->CreateDirIfMissing(path);
       }
       options.info_log = std::make_shared<TolerantInfoLog>(path);
     }
@@ -349,6 +350,7 @@ struct OpenWork : WorkBase {
     const std::vector<int32_t> noTtls(ttls.size(), 0);
     rocksdb::Status status = rocksdb::DBWithTTL::Open(options, path, descriptors, &handles, &opened, noTtls, readOnly);
     if (!status.ok()) return status;
+    if (!readOnly) RemoveStaleOptionsTempFiles(path);
     // Installed here, under the gate, so that an environment teardown racing this open
     // still finds and closes the instance.
     db->db_ = opened;

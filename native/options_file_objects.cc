@@ -2,6 +2,8 @@
 
 #include <rocksdb/utilities/object_registry.h>
 
+#include <algorithm>
+#include <filesystem>
 #include <memory>
 #include <mutex>
 
@@ -38,6 +40,20 @@ void RegisterOptionsFileObjects() {
     AddFactory<rocksdb::CompactionFilterFactory>(library, "RksListTtlCompactionFilterFactory",
                                                  [] { return new ListTtlCompactionFilterFactory(NoListTtl()); });
   });
+}
+
+void RemoveStaleOptionsTempFiles(const std::string& path) {
+  static const std::string kPrefix = "OPTIONS-", kSuffix = ".dbtmp";
+  std::error_code ignored;
+  for (const auto& entry : std::filesystem::directory_iterator(path, ignored)) {
+    const std::string name = entry.path().filename().string();
+    if (name.size() <= kPrefix.size() + kSuffix.size() || name.compare(0, kPrefix.size(), kPrefix) != 0 ||
+        name.compare(name.size() - kSuffix.size(), kSuffix.size(), kSuffix) != 0) {
+      continue;
+    }
+    const auto digits = name.begin() + kPrefix.size(), end = name.end() - kSuffix.size();
+    if (std::all_of(digits, end, [](char c) { return c >= '0' && c <= '9'; })) std::filesystem::remove(entry.path(), ignored);
+  }
 }
 
 }  // namespace rks

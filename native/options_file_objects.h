@@ -6,9 +6,16 @@
 // registered. The objects made here are only compared by name; nothing reads or writes with them.
 #pragma once
 
+#include <string>
+
 namespace rks {
 
 // Registers the factories with RocksDB's default object library, once per process.
 void RegisterOptionsFileObjects();
+
+// Removes the OPTIONS-<number>.dbtmp files in the database directory `path` (errors ignored):
+// those the unchecked files of earlier builds left, which RocksDB never removes. Only right after
+// the open, holding the database's lock and before anything could write an OPTIONS file again.
+void RemoveStaleOptionsTempFiles(const std::string& path);
 
 }  // namespace rks

@@ -37,3 +37,37 @@ it('regression: db.checkpoint creates the missing parent directories of its targ
   expect(copy.columnFamily().get('k')?.toString()).toBe('v')
   await copy.close()
 })
+
+// A directory that nobody, root included, may make entries in: sysfs refuses mkdir (EPERM, or
+// EACCES/EROFS elsewhere), never with ENOENT.
+const unwritable = `/sys/rks-test-${process.pid}`
+
+// The failure to make a missing directory was ignored and RocksDB's own mkdir of the last one
+// reported "No such file or directory" for its missing parent: the cause (permission) was lost.
+it('regression: a missing directory that cannot be made was reported as "No such file or directory"', async () => {
+  await expect(RocksDB.open(path.join(unwritable, 'app', 'state'))).rejects.toThrow(/missing parent directories of .*app\/state: (Operation not permitted|Permission denied|Read-only)/)
+  const db = await RocksDB.open(tempDir())
+  await expect(db.checkpoint(path.join(unwritable, 'backups', 'chk-1'))).rejects.toThrow(/missing parent directories of .*chk-1: (Operation not permitted|Permission denied|Read-only)/)
+  expect(() => db.checkpointSync(path.join(unwritable, 'backups', 'chk-2'))).toThrow(/missing parent directories of .*chk-2: (Operation not permitted|Permission denied|Read-only)/)
+  await db.close()
+})
+
+it('accepts trailing separators, dot segments and relative targets', async () => {
+  const base = path.dirname(tempDir())
+  for (const dir of [path.join(base, 'a', 'b') + '/', path.join(base, 'c', 'd') + '//', path.join(base, 'e', 'f', '.'), path.join(base, 'g', 'h', '..', 'i')]) {
+    const db = await RocksDB.open(dir)
+    await db.close()
+  }
+  const db = await RocksDB.open(path.join(base, 'db'))
+  const cwd = process.cwd()
+  process.chdir(base)
+  try {
+    await db.checkpoint('single')
+    db.checkpointSync('nested/one/')
+    await db.checkpoint('slashes/two//')
+  } finally {
+    process.chdir(cwd)
+    await db.close()
+  }
+  for (const target of ['single', 'nested/one', 'slashes/two']) expect(existsSync(path.join(base, target, 'CURRENT'))).toBe(true)
+})
