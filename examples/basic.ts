@@ -1,7 +1,7 @@
 /**
  * End to end on the native layer: a database with two TTL column families, writes, list
  * appends through merge, a range scan, a snapshot, a checkpoint, and the checkpoint
- * reopened as a database of its own.  Run: npm run demo
+ * reopened as a database of its own. Run: npx tsx examples/basic.ts
  */
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'

@@ -1,7 +1,7 @@
 /**
  * End to end on the keyed-state backend: per-user counters, page lists and session timers
  * with TTL, a checkpoint while the service keeps writing, and a restore of that checkpoint
- * onto two workers (rescaling from one). Run: npm run demo
+ * onto two workers (rescaling from one). Run: npx tsx examples/keyed-state.ts
  */
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'

@@ -2,7 +2,8 @@
 // programs: each runs here as written, its paths moved into a temporary directory and its import
 // of the package read from lib/ (CommonJS under tsx: its exports destructured from the default). Found needed when the README's first example threw
 // KeyGroupOutOfRangeError (user-42 is in key group 20, outside worker 1's range 43-85).
-// Examples that construct an S3 storage need credentials and an endpoint: left out.
+// Examples that construct an S3 storage need credentials and an endpoint: left out. The example
+// programs of examples/ run too (multi-worker.ts is the demo, test/cli/demo.test.ts).
 import { readFileSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { describe, expect, it } from 'vitest'
@@ -47,5 +48,11 @@ describe.each(['README.md', 'docs/guide.md'])('%s', (doc) => {
         .replace(/`\/(var\/lib\/app|backups)\//g, `\`${dir}/$1/`),
     )
     expectCleanExit(runScript(script))
+  })
+})
+
+describe('examples/', () => {
+  it.each(['basic.ts', 'keyed-state.ts'])('%s runs to the end', (file) => {
+    expectCleanExit(runScript(path.join(root, 'examples', file)))
   })
 })
