@@ -59,15 +59,11 @@ it('accepts trailing separators, dot segments and relative targets', async () =>
     await db.close()
   }
   const db = await RocksDB.open(path.join(base, 'db'))
-  const cwd = process.cwd()
-  process.chdir(base)
-  try {
-    await db.checkpoint('single')
-    db.checkpointSync('nested/one/')
-    await db.checkpoint('slashes/two//')
-  } finally {
-    process.chdir(cwd)
-    await db.close()
-  }
+  // Relative to the working directory (no chdir: vitest may run this file in a worker thread).
+  const relative = (target: string) => path.relative(process.cwd(), path.join(base, target))
+  await db.checkpoint(relative('single'))
+  db.checkpointSync(relative('nested/one') + '/')
+  await db.checkpoint(relative('slashes/two') + '//')
+  await db.close()
   for (const target of ['single', 'nested/one', 'slashes/two']) expect(existsSync(path.join(base, target, 'CURRENT'))).toBe(true)
 })
